@@ -1,0 +1,28 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "wenshu",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "wenshu", targets: ["wenshu"]),
+        .library(name: "WenshuCore", targets: ["WenshuCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2", providers: [.apt(["libpcre2-dev"])]),
+        .target(name: "WenshuCore", dependencies: ["CSQLite", "CPCRE2"]),
+        .executableTarget(
+            name: "wenshu",
+            dependencies: [
+                "WenshuCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "WenshuCoreTests", dependencies: ["WenshuCore"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

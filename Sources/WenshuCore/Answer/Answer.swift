@@ -1,0 +1,28 @@
+/// The contract's answer object (section 8), plus what \why and \sql show.
+public struct Answer: Sendable {
+    public enum Status: String, Sendable { case answered, clarify, unsupported, denied, error }
+
+    public var id: String?
+    public var question: String
+    public var status: Status
+    public var interpretation: String?
+    public var timeRange: TimeRange?
+    public var sql: String?
+    public var params: [DBValue] = []
+    public var columns: [String] = []
+    public var rows: [[DBValue]] = []
+    public var summary: String?
+    public var message: String?
+    public var suggestions: [String] = []
+    /// Grammar rules and lexicon entries that built the reading.
+    public var rules: [String] = []
+    public var lexicon: [String] = []
+    public var segmentation: String = ""
+    public var plan: QueryPlan?
+    public var truncated = false
+
+    public init(question: String, status: Status) {
+        self.question = question
+        self.status = status
+    }
+}

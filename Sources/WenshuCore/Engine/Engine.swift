@@ -1,0 +1,117 @@
+import Foundation
+
+/// Question → answer over one opened store. Everything before `Database.query` is pure.
+public final class Engine: @unchecked Sendable {
+    public let db: Database
+    public let resources: Resources
+    public let catalog: Catalog
+    public let parser: QuestionParser
+    public let scope: Scope?
+    public let dialect: SQLDialect
+    let fixedNow: Now?
+
+    public static let maxQuestionLength = 200
+
+    /// Opens `path` read-only, checks it is a ticket store and learns its values.
+    public convenience init(path: String, resources: Resources, now: Now? = nil, scope: Scope? = nil) throws {
+        let db = try Database.openReadOnly(path)
+        try TicketSchema.validate(db)
+        db.install(policy: .tickets)
+        try self.init(db: db, resources: resources, now: now, scope: scope)
+    }
+
+    public init(db: Database, resources: Resources, now: Now? = nil, scope: Scope? = nil) throws {
+        self.db = db
+        self.resources = resources
+        self.catalog = try Catalog.learn(from: db)
+        self.parser = try QuestionParser(resources: resources, catalog: catalog)
+        self.scope = scope
+        self.fixedNow = now
+        self.dialect = SQLiteDialect()
+        if let scope, catalog.placeIndex[Lexicon.fold(scope.name)]?.contains(where: { $0.level == scope.level && $0.name == scope.name }) != true {
+            throw StoreError(.denied, "数据权限 \(scope.level.rawValue)=\(scope.name) 在工单库中不存在。")
+        }
+    }
+
+    public var now: Now { fixedNow ?? Now.wallClock() }
+
+    /// Example questions drawn from the store's own places and categories.
+    public var examples: [String] {
+        let d = catalog.values(.district).first.map { scope?.name ?? $0 } ?? "全市"
+        let sub = catalog.values(.subcategory).first ?? "供水"
+        return [
+            "上个月\(d)\(sub)类投诉有多少件",
+            "上个月各区工单量排名",
+            "今年每个月的满意率",
+            "近30天哪个部门承办的工单最多",
+            "本月工单量和上月比怎么样",
+        ]
+    }
+
+    /// Reads a question in its conversation without touching the store.
+    public func read(_ question: String, conversation: Conversation?, now: Now) -> (Understanding, Reading) {
+        let u = parser.understand(question)
+        let builder = PlanBuilder(catalog: catalog, now: now, holidays: resources.lexicon.holidays, scope: scope, examples: examples)
+        return (u, builder.build(u, context: conversation))
+    }
+
+    /// Answers one question; updates the conversation when the answer can be followed up.
+    public func ask(_ rawQuestion: String, conversation: inout Conversation, now explicitNow: Now? = nil) -> Answer {
+        let now = explicitNow ?? self.now
+        var question = rawQuestion.trimmingCharacters(in: .whitespacesAndNewlines)
+        // A reply of just a number picks one of the last suggestions.
+        if let n = Int(Normalizer.foldWidth(question)), n >= 1, n <= conversation.suggestions.count {
+            question = conversation.suggestions[n - 1]
+        }
+        var answer = Answer(question: rawQuestion, status: .answered)
+        if question.count > Engine.maxQuestionLength {
+            answer.status = .unsupported
+            answer.message = "问题太长（超过\(Engine.maxQuestionLength)字）。请用一句话提问。"
+            answer.suggestions = examples
+            conversation.suggestions = answer.suggestions
+            return answer
+        }
+        let (u, reading) = read(question, conversation: conversation, now: now)
+        answer.rules = u.rules
+        answer.lexicon = u.lexiconSources
+        answer.segmentation = u.segmentation
+        switch reading {
+        case .clarify(let msg, let sug):
+            answer.status = .clarify; answer.message = msg; answer.suggestions = sug
+            conversation.suggestions = sug
+            return answer
+        case .unsupported(let msg, let sug):
+            answer.status = .unsupported; answer.message = msg; answer.suggestions = sug
+            conversation.suggestions = sug
+            return answer
+        case .denied(let msg):
+            answer.status = .denied; answer.message = msg
+            return answer
+        case .plan(let plan, let notes):
+            let q = SQLCompiler(dialect: dialect, now: now).compile(plan)
+            answer.plan = plan
+            answer.interpretation = Describe.interpretation(plan, notes: notes)
+            answer.timeRange = plan.time
+            answer.sql = q.sql
+            answer.params = q.params
+            answer.columns = q.columns
+            do {
+                let r = try db.query(q.sql, q.params, rowCap: plan.shape == .list ? min(plan.limit ?? 20, 1000) : nil)
+                answer.rows = r.rows
+                answer.truncated = r.truncated
+                answer.summary = Summary.make(plan, rows: r.rows, now: now)
+                if r.truncated { answer.summary! += "（结果超过\(r.rows.count)行，只显示前\(r.rows.count)行。）" }
+                conversation.plan = plan
+                conversation.rows = r.rows
+                conversation.suggestions = []
+            } catch let e as StoreError {
+                answer.status = .error
+                answer.message = e.message
+            } catch {
+                answer.status = .error
+                answer.message = "查询失败：\(error)"
+            }
+            return answer
+        }
+    }
+}

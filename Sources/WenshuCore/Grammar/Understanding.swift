@@ -1,0 +1,114 @@
+/// What the grammar made of one question: the slots in question order, the words it
+/// could not place, and the rules and lexicon entries that built the reading (for \why).
+public struct Understanding: Sendable {
+    public let tokens: [Token]
+    public let slots: [Slot]
+    public let unknown: [String]
+    public let rules: [String]
+    public let lexiconSources: [String]
+
+    /// Golden-string form of the tokens: "上个月/西湖区/供水/投诉/多少".
+    public var segmentation: String { tokens.map(\.surface).joined(separator: "/") }
+}
+
+/// Question → tokens → chart → best cover → slots. Pure: no I/O.
+public struct QuestionParser: Sendable {
+    let normalizer: Normalizer
+    let tokenizer: Tokenizer
+    let chart: ChartParser
+    let words: [String: [LexEntry]]
+
+    public init(resources: Resources, catalog: Catalog) throws {
+        normalizer = try Normalizer(patterns: resources.grammar.patterns)
+        var words = resources.lexicon.entries
+        for (key, places) in catalog.placeIndex {
+            for p in places {
+                let e = LexEntry(tag: "place", value: key, source: "store:\(p.level.rawValue)")
+                if words[key]?.contains(e) != true { words[key, default: []].append(e) }
+            }
+        }
+        for dim in [Dimension.department, .channel, .kind, .category, .subcategory] {
+            for v in catalog.counts[dim]?.keys.sorted() ?? [] {
+                let key = Lexicon.fold(v)
+                let tag = dim.rawValue
+                if words[key]?.contains(where: { $0.tag == tag && $0.value == v }) != true {
+                    words[key, default: []].append(LexEntry(tag: tag, value: v, source: "store:\(tag)"))
+                }
+            }
+        }
+        // Lexicon place aliases point at a full name; index them under the alias too.
+        self.words = words
+        let literals = resources.grammar.rules.flatMap(\.literals)
+        tokenizer = Tokenizer(words: Array(words.keys) + literals)
+        chart = ChartParser(rules: resources.grammar.rules)
+    }
+
+    public func tokens(_ question: String) -> [Token] { tokenizer.tokenize(normalizer.normalize(question)) }
+
+    public func understand(_ question: String) -> Understanding {
+        let tokens = self.tokens(question)
+        var base: [Unit] = []
+        var sourceOf: [Unit: String] = [:]
+        for (i, t) in tokens.enumerated() {
+            switch t.kind {
+            case .number(let n): base.append(Unit(start: i, end: i + 1, tag: "num", sem: .num(n), rules: []))
+            case .content: base.append(Unit(start: i, end: i + 1, tag: "content", sem: .text(t.surface), rules: []))
+            case .word, .latin:
+                for e in words[t.surface] ?? [] {
+                    let sem: Sem = e.tag == "time" ? (TimeExpr(lexicon: e.value).map { .time($0) } ?? .none) : .text(e.value)
+                    let u = Unit(start: i, end: i + 1, tag: e.tag, sem: sem, rules: [])
+                    base.append(u)
+                    sourceOf[u] = "\(t.surface)→\(e.tag):\(e.value) (\(e.source))"
+                }
+            case .unknown: break
+            }
+        }
+        let units = chart.saturate(tokens: tokens, base: base)
+        let (picked, uncovered) = chart.bestCover(tokens: tokens, units: units) { $0.tag != "num" && $0.tag != "prefix" && $0.tag != "unit" }
+        var slots: [Slot] = []
+        var rules: [String] = []
+        var sources: [String] = []
+        for u in picked {
+            slots += QuestionParser.slots(of: u)
+            rules += u.rules
+            if let s = sourceOf[u] { sources.append(s) }
+        }
+        return Understanding(tokens: tokens, slots: slots, unknown: uncovered.map { tokens[$0].surface }, rules: rules, lexiconSources: sources)
+    }
+
+    /// The plan meaning of one top-level unit.
+    static func slots(of u: Unit) -> [Slot] {
+        let v = u.sem.text ?? ""
+        switch u.tag {
+        case "time": return u.sem.timeExpr.map { [.time($0)] } ?? []
+        case "slot": if case .slots(let s) = u.sem { return s }; return []
+        case "content": return [.content(v)]
+        case "kind", "category", "subcategory", "channel", "department":
+            return [.filter(Dimension(rawValue: u.tag)!, v)]
+        case "place": return [.place(v)]
+        case "dim": return Dimension(rawValue: v).map { [.group($0)] } ?? []
+        case "metric": return Metric(rawValue: v).map { [.metric($0)] } ?? []
+        case "count": return [.countWord]
+        case "flag": return Flag(rawValue: v).map { [.flag($0)] } ?? []
+        case "grain": return Grain(rawValue: v).map { [.grain($0)] } ?? []
+        case "shape":
+            switch v {
+            case "trend": return [.trend]
+            case "share": return [.share]
+            case "list": return [.list]
+            case "previous": return [.compare(.previous)]
+            case "last_year": return [.compare(.lastYear)]
+            case "repeat": return [.repeatCallers]
+            default: return []
+            }
+        case "order": return [.order(ascending: v == "asc")]
+        case "top": return v == "-" ? [.top] : [.top, .order(ascending: v == "asc")]
+        case "followup": return [.followup]
+        case "replace": return [.replace]
+        case "refuse": return [.refuse(v)]
+        case "city": return [.wholeCity]
+        case "notime": return [.noTime]
+        default: return []
+        }
+    }
+}

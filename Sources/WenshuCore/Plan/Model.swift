@@ -1,0 +1,154 @@
+/// The semantic model: the business names the planner speaks in. Only the SQL
+/// compiler knows which columns and expressions they stand for.
+
+/// A dimension a question can filter on or group by.
+public enum Dimension: String, CaseIterable, Hashable, Sendable {
+    case district, street, community, department, channel, kind, category, subcategory, caller
+
+    /// The column of `tickets` that holds it.
+    public var column: String { rawValue }
+
+    public var label: String {
+        switch self {
+        case .district: return "区县"
+        case .street: return "街道"
+        case .community: return "社区"
+        case .department: return "承办单位"
+        case .channel: return "渠道"
+        case .kind: return "诉求类型"
+        case .category: return "一级分类"
+        case .subcategory: return "二级分类"
+        case .caller: return "来电人"
+        }
+    }
+
+    /// The measure word for one member ("3个区", "5个街道").
+    public var unitWord: String {
+        switch self {
+        case .district: return "个区县"
+        case .street: return "个街道"
+        case .community: return "个社区"
+        case .department: return "个承办单位"
+        case .channel: return "个渠道"
+        case .kind: return "种诉求类型"
+        case .category: return "个一级分类"
+        case .subcategory: return "个二级分类"
+        case .caller: return "位来电人"
+        }
+    }
+
+    public var isPlace: Bool { self == .district || self == .street || self == .community }
+}
+
+/// What is measured. Definitions are the contract's section 4.
+public enum Metric: String, CaseIterable, Hashable, Sendable {
+    case count, closedCount = "closed_count", closeRate = "close_rate", onTimeRate = "ontime_rate"
+    case satisfactionRate = "satisfaction_rate", dissatisfactionRate = "dissatisfaction_rate"
+    case resolveRate = "resolve_rate", avgHours = "avg_hours", overdueCount = "overdue_count"
+
+    public var label: String {
+        switch self {
+        case .count: return "工单量"
+        case .closedCount: return "办结量"
+        case .closeRate: return "办结率"
+        case .onTimeRate: return "按时办结率"
+        case .satisfactionRate: return "满意率"
+        case .dissatisfactionRate: return "不满意率"
+        case .resolveRate: return "解决率"
+        case .avgHours: return "平均办理时长(小时)"
+        case .overdueCount: return "超期工单数"
+        }
+    }
+
+    public var isRate: Bool {
+        switch self {
+        case .closeRate, .onTimeRate, .satisfactionRate, .dissatisfactionRate, .resolveRate: return true
+        default: return false
+        }
+    }
+
+    public var isCount: Bool { self == .count || self == .closedCount || self == .overdueCount }
+
+    public var definition: String {
+        switch self {
+        case .count: return "COUNT(*)"
+        case .closedCount: return "status = '已办结' 的工单数"
+        case .closeRate: return "办结量 / 工单量"
+        case .onTimeRate: return "closed_at <= due_at 的办结工单 / 办结量"
+        case .satisfactionRate: return "(满意 + 基本满意) / 已回访"
+        case .dissatisfactionRate: return "不满意 / 已回访"
+        case .resolveRate: return "resolved = 1 / 已评价"
+        case .avgHours: return "已办结工单从受理到办结的平均小时数"
+        case .overdueCount: return "closed_at > due_at，或未办结且 due_at < now"
+        }
+    }
+}
+
+/// Yes/no conditions on a ticket named by everyday words (紧急, 没办结, 超期, 不满意…).
+public enum Flag: String, CaseIterable, Hashable, Sendable {
+    case urgent, open, closed, overdue, satisfied, unsatisfied, resolved, unresolved, rated
+
+    public var label: String {
+        switch self {
+        case .urgent: return "紧急"
+        case .open: return "未办结"
+        case .closed: return "已办结"
+        case .overdue: return "超期"
+        case .satisfied: return "满意"
+        case .unsatisfied: return "不满意"
+        case .resolved: return "已解决"
+        case .unresolved: return "未解决"
+        case .rated: return "已回访"
+        }
+    }
+}
+
+/// Trend granularity.
+public enum Grain: String, Hashable, Sendable {
+    case day, week, month, year
+
+    public var label: String {
+        switch self {
+        case .day: return "按日"
+        case .week: return "按周"
+        case .month: return "按月"
+        case .year: return "按年"
+        }
+    }
+}
+
+/// Comparison baselines.
+public enum CompareKind: String, Hashable, Sendable {
+    case previous   // 环比
+    case lastYear   // 同比 / 去年同期
+}
+
+/// One piece of meaning found in a question; the plan builder assembles them.
+public enum Slot: Hashable, Sendable {
+    case time(TimeExpr)
+    case compareTo(TimeExpr)
+    case compare(CompareKind)
+    case filter(Dimension, String)
+    case place(String)
+    case flag(Flag)
+    case metric(Metric)
+    case group(Dimension)
+    case grain(Grain)
+    case trend
+    case share
+    case list
+    case limit(Int)
+    case order(ascending: Bool)
+    case top
+    case content(String)
+    case callThreshold(Int, strict: Bool)
+    case repeatCallers
+    case countWord
+    case followup
+    case replace
+    case rowRef(Int, Dimension?)
+    case thisRef(Dimension)
+    case wholeCity
+    case noTime
+    case refuse(String)
+}

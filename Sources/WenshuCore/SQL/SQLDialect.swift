@@ -1,0 +1,27 @@
+/// The parts of SQL that differ between engines. SQLite today; a PostgreSQL dialect
+/// for province-scale stores is a new conformance, not a rewrite of the compiler.
+public protocol SQLDialect: Sendable {
+    /// The placeholder for the n-th (1-based) bound parameter.
+    func placeholder(_ n: Int) -> String
+    /// A period label for trends: 'YYYY-MM-DD', ISO week's Monday, 'YYYY-MM', 'YYYY'.
+    func periodLabel(_ grain: Grain, of column: String) -> String
+    /// Hours from one timestamp column to another.
+    func hoursBetween(_ from: String, _ to: String) -> String
+    /// Turns an integer expression into a floating one for division.
+    func real(_ expr: String) -> String
+}
+
+public struct SQLiteDialect: SQLDialect {
+    public init() {}
+    public func placeholder(_ n: Int) -> String { "?" }
+    public func periodLabel(_ grain: Grain, of c: String) -> String {
+        switch grain {
+        case .day: return "substr(\(c), 1, 10)"
+        case .week: return "date(\(c), 'weekday 0', '-6 days')"
+        case .month: return "substr(\(c), 1, 7)"
+        case .year: return "substr(\(c), 1, 4)"
+        }
+    }
+    public func hoursBetween(_ a: String, _ b: String) -> String { "(julianday(\(b)) - julianday(\(a))) * 24" }
+    public func real(_ e: String) -> String { "\(e) * 1.0" }
+}

@@ -1,0 +1,99 @@
+/// The values a store holds, learned when it opens: places (with their parents),
+/// departments, categories, channels, kinds. This is what lets one binary answer for
+/// any city: nothing about places is hard-coded.
+public struct Catalog: Sendable {
+    public struct Place: Hashable, Sendable {
+        public let level: Dimension
+        public let name: String
+    }
+
+    /// Every way a place can be written (full name, bare name) → the places it may mean.
+    public private(set) var placeIndex: [String: [Place]] = [:]
+    /// Parents: street → districts, community → (street, district).
+    public private(set) var districtsOfStreet: [String: Set<String>] = [:]
+    public private(set) var districtsOfCommunity: [String: Set<String>] = [:]
+    public private(set) var streetsOfCommunity: [String: Set<String>] = [:]
+    /// Ticket counts per value of each dimension (for help, schema and suggestions).
+    public private(set) var counts: [Dimension: [String: Int]] = [:]
+    public private(set) var subcategoryParent: [String: String] = [:]
+    public private(set) var total = 0
+
+    static let suffixes: [Dimension: [String]] = [
+        .district: ["新区", "区", "县", "市"],
+        .street: ["街道", "镇", "乡"],
+        .community: ["社区", "村委会", "居委会", "村"],
+    ]
+
+    public init() {}
+
+    public static func learn(from db: Database) throws -> Catalog {
+        var c = Catalog()
+        let places = try db.query("SELECT district, street, community, COUNT(*) FROM tickets GROUP BY district, street, community", [], rowCap: 1_000_000).rows
+        for r in places {
+            let d = r[0].stringValue, s = r[1].stringValue, m = r[2].stringValue
+            let n = Int(r[3].doubleValue ?? 0)
+            c.total += n
+            if let d { c.counts[.district, default: [:]][d, default: 0] += n; c.addPlace(.district, d) }
+            if let s {
+                c.counts[.street, default: [:]][s, default: 0] += n
+                c.addPlace(.street, s)
+                if let d { c.districtsOfStreet[s, default: []].insert(d) }
+            }
+            if let m {
+                c.counts[.community, default: [:]][m, default: 0] += n
+                c.addPlace(.community, m)
+                if let d { c.districtsOfCommunity[m, default: []].insert(d) }
+                if let s { c.streetsOfCommunity[m, default: []].insert(s) }
+            }
+        }
+        for dim in [Dimension.department, .channel, .kind] {
+            let rows = try db.query("SELECT \(dim.column), COUNT(*) FROM tickets GROUP BY \(dim.column)", [], rowCap: 1_000_000).rows
+            for r in rows { if let v = r[0].stringValue { c.counts[dim, default: [:]][v] = Int(r[1].doubleValue ?? 0) } }
+        }
+        let cats = try db.query("SELECT category, subcategory, COUNT(*) FROM tickets GROUP BY category, subcategory", [], rowCap: 1_000_000).rows
+        for r in cats {
+            let n = Int(r[2].doubleValue ?? 0)
+            if let cat = r[0].stringValue { c.counts[.category, default: [:]][cat, default: 0] += n }
+            if let sub = r[1].stringValue {
+                c.counts[.subcategory, default: [:]][sub, default: 0] += n
+                if let cat = r[0].stringValue { c.subcategoryParent[sub] = cat }
+            }
+        }
+        return c
+    }
+
+    mutating func addPlace(_ level: Dimension, _ name: String) {
+        let p = Place(level: level, name: name)
+        func put(_ key: String) {
+            if placeIndex[key]?.contains(p) == true { return }
+            placeIndex[key, default: []].append(p)
+        }
+        put(Lexicon.fold(name))
+        for suf in Catalog.suffixes[level] ?? [] where name.hasSuffix(suf) {
+            let bare = String(name.dropLast(suf.count))
+            if bare.count >= 2 { put(Lexicon.fold(bare)) }
+            break
+        }
+    }
+
+    /// Adds an alias (from Lexicon/places.tsv) for a place the store holds.
+    public mutating func addAlias(_ alias: String, for fullName: String) {
+        guard let targets = placeIndex[Lexicon.fold(fullName)]?.filter({ $0.name == fullName }), !targets.isEmpty else { return }
+        for t in targets where placeIndex[alias]?.contains(t) != true { placeIndex[alias, default: []].append(t) }
+    }
+
+    public func values(_ d: Dimension) -> [String] {
+        (counts[d] ?? [:]).sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
+    }
+
+    /// Whether a place lies inside a scope place (same place, or one of its children).
+    public func place(_ p: Place, isWithin scope: Place) -> Bool {
+        if p.level == scope.level { return p.name == scope.name }
+        switch (scope.level, p.level) {
+        case (.district, .street): return districtsOfStreet[p.name]?.contains(scope.name) == true
+        case (.district, .community): return districtsOfCommunity[p.name]?.contains(scope.name) == true
+        case (.street, .community): return streetsOfCommunity[p.name]?.contains(scope.name) == true
+        default: return false
+        }
+    }
+}

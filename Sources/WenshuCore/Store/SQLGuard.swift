@@ -1,0 +1,135 @@
+import CSQLite
+import Foundation
+
+/// What a statement may touch. The authorizer refuses anything else at prepare time,
+/// so even a compiler bug cannot read an unknown table or write.
+public struct SQLPolicy: Sendable {
+    public var tables: [String: Set<String>]
+    public var functions: Set<String>
+    public var rowCap: Int
+    public var timeCap: Double
+
+    public static let tickets = SQLPolicy(
+        tables: ["tickets": Set(TicketSchema.columns)],
+        functions: ["count", "sum", "avg", "min", "max", "substr", "date", "julianday", "nullif",
+                    "coalesce", "round", "strftime", "ifnull", "abs", "like"],
+        rowCap: 1000,
+        timeCap: 10
+    )
+}
+
+/// Heap box handed to SQLite's C callbacks.
+final class GuardState {
+    let policy: SQLPolicy
+    var deadline: UInt64 = .max
+    var denied: String?
+    init(policy: SQLPolicy) { self.policy = policy }
+}
+
+extension Database {
+    /// Installs the authorizer and the progress handler that enforce `policy`.
+    public func install(policy: SQLPolicy) {
+        let state = GuardState(policy: policy)
+        guardBox = state
+        let ctx = Unmanaged.passUnretained(state).toOpaque()
+        sqlite3_set_authorizer(handle, { ctx, action, arg1, arg2, _, _ in
+            let state = Unmanaged<GuardState>.fromOpaque(ctx!).takeUnretainedValue()
+            let a1 = arg1.map { String(cString: $0) } ?? ""
+            let a2 = arg2.map { String(cString: $0) } ?? ""
+            switch action {
+            case SQLITE_SELECT:
+                return SQLITE_OK
+            case SQLITE_READ:
+                if let cols = state.policy.tables[a1], a2.isEmpty || cols.contains(a2) { return SQLITE_OK }
+                state.denied = "read of \(a1).\(a2)"
+                return SQLITE_DENY
+            case SQLITE_FUNCTION:
+                if state.policy.functions.contains(a2.lowercased()) { return SQLITE_OK }
+                state.denied = "function \(a2)"
+                return SQLITE_DENY
+            default:
+                state.denied = "action \(action)"
+                return SQLITE_DENY
+            }
+        }, ctx)
+        sqlite3_progress_handler(handle, 2000, { ctx in
+            let state = Unmanaged<GuardState>.fromOpaque(ctx!).takeUnretainedValue()
+            return DispatchTime.now().uptimeNanoseconds > state.deadline ? 1 : 0
+        }, ctx)
+    }
+
+    /// Prepares, checks and runs one generated statement with bound parameters.
+    /// Refuses a second statement, a writing statement and anything the policy denies;
+    /// stops at the row cap and the time cap.
+    public func query(_ sql: String, _ params: [DBValue], rowCap: Int? = nil) throws -> (columns: [String], rows: [[DBValue]], truncated: Bool) {
+        guard let state = guardBox as? GuardState else {
+            throw StoreError(.denied, "internal: no SQL guard installed", sql: sql)
+        }
+        state.denied = nil
+        var stmt: OpaquePointer?
+        var tail: UnsafePointer<CChar>?
+        let bytes = Array(sql.utf8CString)
+        let rc = bytes.withUnsafeBufferPointer { buf in
+            sqlite3_prepare_v3(handle, buf.baseAddress, Int32(buf.count), 0, &stmt, &tail)
+        }
+        guard rc == SQLITE_OK, let stmt else {
+            if let denied = state.denied {
+                throw StoreError(.denied, "SQL 校验未通过（\(denied)）。", sql: sql)
+            }
+            let msg = lastError
+            if msg.contains("no such table") || msg.contains("no such column") {
+                throw StoreError(.notATicketStore, "这不是一个工单库：\(msg)。", sql: sql)
+            }
+            throw StoreError(.prepare, "SQL 准备失败：\(msg)", sql: sql)
+        }
+        defer { sqlite3_finalize(stmt) }
+        if let tail, tail.pointee != 0, !String(cString: tail).allSatisfy({ $0.isWhitespace || $0 == ";" }) {
+            throw StoreError(.denied, "SQL 校验未通过：只允许一条语句。", sql: sql)
+        }
+        guard sqlite3_stmt_readonly(stmt) != 0 else {
+            throw StoreError(.denied, "SQL 校验未通过：只允许只读语句。", sql: sql)
+        }
+        guard Int(sqlite3_bind_parameter_count(stmt)) == params.count else {
+            throw StoreError(.denied, "SQL 校验未通过：参数个数不符。", sql: sql)
+        }
+        for (i, p) in params.enumerated() {
+            let idx = Int32(i + 1)
+            switch p {
+            case .null: sqlite3_bind_null(stmt, idx)
+            case .integer(let v): sqlite3_bind_int64(stmt, idx, v)
+            case .real(let v): sqlite3_bind_double(stmt, idx, v)
+            case .text(let v): sqlite3_bind_text(stmt, idx, v, -1, sqliteTransient)
+            }
+        }
+        let n = Int(sqlite3_column_count(stmt))
+        let columns = (0..<n).map { String(cString: sqlite3_column_name(stmt, Int32($0))) }
+        let cap = rowCap ?? state.policy.rowCap
+        state.deadline = DispatchTime.now().uptimeNanoseconds + UInt64(state.policy.timeCap * 1e9)
+        defer { state.deadline = .max }
+        var rows: [[DBValue]] = []
+        var truncated = false
+        while true {
+            let step = sqlite3_step(stmt)
+            if step == SQLITE_DONE { break }
+            if step == SQLITE_INTERRUPT {
+                throw StoreError(.timeout, "查询超过 \(Int(state.policy.timeCap)) 秒上限，已中止。请缩小时间范围或条件后再试。", sql: sql)
+            }
+            guard step == SQLITE_ROW else {
+                throw StoreError(.step, "查询失败：\(lastError)", sql: sql)
+            }
+            if rows.count >= cap { truncated = true; break }
+            var row: [DBValue] = []
+            row.reserveCapacity(n)
+            for c in 0..<Int32(n) {
+                switch sqlite3_column_type(stmt, c) {
+                case SQLITE_INTEGER: row.append(.integer(sqlite3_column_int64(stmt, c)))
+                case SQLITE_FLOAT: row.append(.real(sqlite3_column_double(stmt, c)))
+                case SQLITE_NULL: row.append(.null)
+                default: row.append(.text(String(cString: sqlite3_column_text(stmt, c))))
+                }
+            }
+            rows.append(row)
+        }
+        return (columns, rows, truncated)
+    }
+}

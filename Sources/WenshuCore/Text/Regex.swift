@@ -1,0 +1,81 @@
+import CPCRE2
+
+/// A PCRE2 pattern compiled (with JIT where available) once and reused.
+/// Offsets are UTF-8 byte offsets into the subject.
+public final class Regex: @unchecked Sendable {
+    private let code: OpaquePointer
+    public let pattern: String
+
+    public init(_ pattern: String) throws {
+        self.pattern = pattern
+        var err: Int32 = 0
+        var off: Int = 0
+        let bytes = Array(pattern.utf8)
+        let compiled = bytes.withUnsafeBufferPointer { buf in
+            pcre2_compile_8(buf.baseAddress, buf.count, UInt32(PCRE2_UTF | PCRE2_UCP), &err, &off, nil)
+        }
+        guard let compiled else {
+            var msg = [UInt8](repeating: 0, count: 256)
+            pcre2_get_error_message_8(err, &msg, msg.count)
+            let text = String(decoding: msg.prefix { $0 != 0 }, as: UTF8.self)
+            throw GrammarError("正则表达式编译失败（位置 \(off)）：\(text)：\(pattern)")
+        }
+        code = compiled
+        pcre2_jit_compile_8(code, UInt32(PCRE2_JIT_COMPLETE))
+    }
+
+    deinit { pcre2_code_free_8(code) }
+
+    /// One match: the whole span and each capture group (nil when the group did not take part).
+    public struct Match {
+        public let range: Range<Int>
+        public let groups: [Range<Int>?]
+    }
+
+    /// All non-overlapping matches in `subject` (UTF-8 bytes).
+    public func matches(in subject: [UInt8]) -> [Match] {
+        guard let md = pcre2_match_data_create_from_pattern_8(code, nil) else { return [] }
+        defer { pcre2_match_data_free_8(md) }
+        var out: [Match] = []
+        var start = 0
+        subject.withUnsafeBufferPointer { buf in
+            while start <= buf.count {
+                let rc = pcre2_match_8(code, buf.baseAddress, buf.count, start, 0, md, nil)
+                if rc <= 0 { break }
+                let ov = pcre2_get_ovector_pointer_8(md)!
+                let whole = Int(ov[0])..<Int(ov[1])
+                var groups: [Range<Int>?] = []
+                for g in 1..<Int(rc) {
+                    let s = ov[2 * g], e = ov[2 * g + 1]
+                    groups.append(s == .max ? nil : Int(s)..<Int(e))
+                }
+                out.append(Match(range: whole, groups: groups))
+                start = whole.isEmpty ? whole.upperBound + 1 : whole.upperBound
+            }
+        }
+        return out
+    }
+
+    /// Replaces every match with the output of `transform`.
+    public func replace(in text: String, _ transform: (Match, [UInt8]) -> String) -> String {
+        let bytes = Array(text.utf8)
+        let found = matches(in: bytes)
+        if found.isEmpty { return text }
+        var out: [UInt8] = []
+        var last = 0
+        for m in found {
+            out.append(contentsOf: bytes[last..<m.range.lowerBound])
+            out.append(contentsOf: Array(transform(m, bytes).utf8))
+            last = m.range.upperBound
+        }
+        out.append(contentsOf: bytes[last...])
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension Array where Element == UInt8 {
+    func text(_ r: Range<Int>?) -> String {
+        guard let r else { return "" }
+        return String(decoding: self[r], as: UTF8.self)
+    }
+}

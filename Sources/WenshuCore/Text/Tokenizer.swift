@@ -1,0 +1,86 @@
+/// A token of the question: a dictionary word, a number, an ASCII word, a content phrase,
+/// or an unknown character (reported, never dropped).
+public struct Token: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable {
+        case word, number(Int), latin, content, unknown
+    }
+    public let surface: String
+    public let kind: Kind
+}
+
+/// Dictionary-driven segmentation in the manner of jieba: every dictionary word, number
+/// run and ASCII run starting at each position is an edge of a DAG, and dynamic programming
+/// picks the cheapest path (fewest pieces; unknown single characters cost more).
+public struct Tokenizer: Sendable {
+    let trie: Trie
+
+    public init(words: some Sequence<String>) {
+        var t = Trie()
+        for w in words where !w.isEmpty { t.insert(w) }
+        trie = t
+    }
+
+    static let numeralScalars: Set<UInt32> = Set("零〇○一二两三四五六七八九十百千万".unicodeScalars.map(\.value))
+
+    public func tokenize(_ segments: [Segment]) -> [Token] {
+        var out: [Token] = []
+        for seg in segments {
+            switch seg {
+            case .content(let phrase): out.append(Token(surface: phrase, kind: .content))
+            case .text(let text): out.append(contentsOf: tokenize(text: text))
+            }
+        }
+        return out
+    }
+
+    func tokenize(text: String) -> [Token] {
+        let scalars = text.unicodeScalars.map(\.value)
+        let n = scalars.count
+        if n == 0 { return [] }
+        // cost[i]: cheapest segmentation of scalars[i...]; next[i]: end of the first piece; kind[i]: its kind.
+        var cost = [Double](repeating: .infinity, count: n + 1)
+        var next = [Int](repeating: 0, count: n + 1)
+        var kinds = [UInt8](repeating: 0, count: n + 1)  // 0 word, 1 number, 2 latin, 3 unknown
+        cost[n] = 0
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            func consider(_ end: Int, _ c: Double, _ k: UInt8) {
+                let total = c + cost[end]
+                if total < cost[i] || (total == cost[i] && end > next[i]) {
+                    cost[i] = total; next[i] = end; kinds[i] = k
+                }
+            }
+            for end in trie.prefixEnds(scalars, from: i) { consider(end, 1.0, 0) }
+            let u = scalars[i]
+            if u >= 0x30 && u <= 0x39 {
+                var j = i
+                while j < n, scalars[j] >= 0x30 && scalars[j] <= 0x39 { j += 1 }
+                consider(j, 1.0, 1)
+            } else if Tokenizer.numeralScalars.contains(u) {
+                var j = i
+                while j < n, Tokenizer.numeralScalars.contains(scalars[j]) { j += 1 }
+                consider(j, 1.0, 1)
+            } else if (u >= 0x61 && u <= 0x7A) {
+                var j = i
+                while j < n, scalars[j] >= 0x61 && scalars[j] <= 0x7A { j += 1 }
+                consider(j, 1.0, 2)
+            }
+            consider(i + 1, 2.0, 3)
+        }
+        var tokens: [Token] = []
+        var i = 0
+        while i < n {
+            let end = next[i]
+            let surface = String(String.UnicodeScalarView(scalars[i..<end].map { Unicode.Scalar($0)! }))
+            let kind: Token.Kind
+            switch kinds[i] {
+            case 0: kind = .word
+            case 1: kind = ChineseNumber.parse(surface).map { .number($0) } ?? .unknown
+            case 2: kind = .latin
+            default: kind = .unknown
+            }
+            tokens.append(Token(surface: surface, kind: kind))
+            i = end
+        }
+        return tokens
+    }
+}

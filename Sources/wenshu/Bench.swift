@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import WenshuCore
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "基准：问题→SQL 的耗时（p50/p99，微秒）与端到端 ask 耗时。")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(name: .long, help: "每个问题重复解析的次数。")
+    var repeats: Int = 200
+
+    func run() throws {
+        let engine = try store.openEngine()
+        let now = try store.parsedNow() ?? Now.wallClock()
+        let questions = BenchQuestions.all
+        var samples: [Double] = []
+        for _ in 0..<repeats {
+            for q in questions {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let (_, reading) = engine.read(q, conversation: nil, now: now)
+                if case .plan(let p, _) = reading { _ = SQLCompiler(now: now).compile(p) }
+                samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000)
+            }
+        }
+        samples.sort()
+        func pct(_ p: Double) -> Double { samples[min(samples.count - 1, Int(Double(samples.count) * p))] }
+        print(String(format: "question → SQL: %d samples over %d questions: p50 %.1f µs, p99 %.1f µs", samples.count, questions.count, pct(0.5), pct(0.99)))
+        var ask: [Double] = []
+        for q in questions {
+            var conv = Conversation()
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = engine.ask(q, conversation: &conv, now: now)
+            ask.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        }
+        ask.sort()
+        print(String(format: "ask end to end: %d questions: p50 %.1f ms, p99 %.1f ms, max %.1f ms", ask.count, ask[ask.count / 2], ask[min(ask.count - 1, Int(Double(ask.count) * 0.99))], ask.last!))
+    }
+}
+
+enum BenchQuestions {
+    static let all = [
+        "上个月工单量", "今年投诉最多的前五个街道", "近30天哪个部门承办的工单最多", "今年每个月的工单量",
+        "上个月工单量环比变化多少", "今年各渠道来源占比", "列出昨天的紧急工单", "今年全市满意率是多少",
+        "去年的按时办结率", "近三个月来电5次以上的来电人有几个", "本季度每周的工单量走势", "今年以来超期工单有多少",
+        "上个月评价不满意的工单具体是哪些", "10月份供水投诉同比增长多少", "从9月到10月市场监管类的举报多少",
+    ]
+}
