@@ -33,7 +33,12 @@ enum Describe {
         case .groupCompare(let d, let spec):
             parts.append("按\(d.label)"); parts.append(p.metric.label); parts.append(compareWord(spec) + "（对比\(p.previous?.label ?? "")）")
         case .share(let d?): parts.append("按\(d.label)"); parts.append("占比")
-        case .share(nil): parts.append("占比")
+        case .share(nil):
+            switch p.shareOf {
+            case .filter(_, let v)?: parts.append("\(v)占比")
+            case .flag(let f)?: parts.append("\(f.label)占比")
+            case nil: parts.append("占比")
+            }
         case .list: parts.append("工单明细（最新\(p.limit ?? 20)条）")
         case .repeatCallers(let n): parts.append("来电\(n)次及以上的来电人数")
         }

@@ -37,7 +37,7 @@ enum Summary {
             guard let r = rows.first, r.count >= 4 else { return "没有数据。" }
             let prevLabel = p.previous?.label ?? "上期"
             let cur = Describe.value(r[0], m), prev = Describe.value(r[1], m)
-            var s = "\(p.time?.label ?? "本期")\(subject)的\(m.label)为\(cur)，\(prevLabel)为\(prev)"
+            var s = "\(p.time?.label ?? "本期")\(subject)\(m.isCount ? "" : "的" + m.label)为\(cur)，\(prevLabel)为\(prev)"
             if let delta = r[2].doubleValue {
                 let up = delta > 0, flat = delta == 0
                 let amount = m.isRate ? String(format: "%.1f个百分点", abs(delta) * 100) : Describe.value(.real(abs(delta)), m)

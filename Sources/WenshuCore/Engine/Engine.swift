@@ -23,7 +23,7 @@ public final class Engine: @unchecked Sendable {
     public init(db: Database, resources: Resources, now: Now? = nil, scope: Scope? = nil) throws {
         self.db = db
         self.resources = resources
-        self.catalog = try Catalog.learn(from: db)
+        self.catalog = try Catalog.cached(for: db)
         self.parser = try QuestionParser(resources: resources, catalog: catalog)
         self.scope = scope
         self.fixedNow = now
@@ -52,7 +52,7 @@ public final class Engine: @unchecked Sendable {
     public func read(_ question: String, conversation: Conversation?, now: Now) -> (Understanding, Reading) {
         let u = parser.understand(question)
         let builder = PlanBuilder(catalog: catalog, now: now, holidays: resources.lexicon.holidays, scope: scope, examples: examples)
-        return (u, builder.build(u, context: conversation))
+        return (u, builder.build(u, question: question, context: conversation))
     }
 
     /// Answers one question; updates the conversation when the answer can be followed up.

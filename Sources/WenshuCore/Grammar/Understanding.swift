@@ -60,6 +60,7 @@ public struct QuestionParser: Sendable {
                     base.append(u)
                     sourceOf[u] = "\(t.surface)→\(e.tag):\(e.value) (\(e.source))"
                 }
+            case .unknownPlace: base.append(Unit(start: i, end: i + 1, tag: "place", sem: .text(t.surface), rules: []))
             case .unknown: break
             }
         }

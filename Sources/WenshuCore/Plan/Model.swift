@@ -2,7 +2,7 @@
 /// compiler knows which columns and expressions they stand for.
 
 /// A dimension a question can filter on or group by.
-public enum Dimension: String, CaseIterable, Hashable, Sendable {
+public enum Dimension: String, CaseIterable, Hashable, Sendable, Codable, CodingKeyRepresentable {
     case district, street, community, department, channel, kind, category, subcategory, caller
 
     /// The column of `tickets` that holds it.

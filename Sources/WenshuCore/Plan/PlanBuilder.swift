@@ -23,7 +23,7 @@ struct PlanBuilder {
     let scope: Scope?
     let examples: [String]
 
-    func build(_ u: Understanding, context: Conversation?) -> Reading {
+    func build(_ u: Understanding, question: String, context: Conversation?) -> Reading {
         let d = Draft(u.slots)
         if let why = d.refusals.first { return refuse(why) }
         let chars = u.tokens.reduce(0) { $0 + $1.surface.count }
@@ -56,6 +56,15 @@ struct PlanBuilder {
                 resolvedPlaces[key] = p
                 plan.setFilter(p.level, p.name)
             case .failure(let r): return r.reading
+            }
+        }
+        // One name, several parents (two streets called 城关镇): ask which, unless a parent was given.
+        for (key, p) in resolvedPlaces where p.level != .district && plan.filter(.district) == nil {
+            let parents = (p.level == .street ? catalog.districtsOfStreet[p.name] : catalog.districtsOfCommunity[p.name]) ?? []
+            if parents.count > 1 {
+                let sorted = parents.sorted()
+                return .clarify("“\(p.name)”在\(sorted.joined(separator: "、"))都有，您指的是哪一个？",
+                                suggestions: sorted.map { d in question.replacingOccurrences(of: key, with: d + key) })
             }
         }
         // Drill into a row of the last answer.

@@ -1,8 +1,8 @@
 /// The values a store holds, learned when it opens: places (with their parents),
 /// departments, categories, channels, kinds. This is what lets one binary answer for
 /// any city: nothing about places is hard-coded.
-public struct Catalog: Sendable {
-    public struct Place: Hashable, Sendable {
+public struct Catalog: Sendable, Codable {
+    public struct Place: Hashable, Sendable, Codable {
         public let level: Dimension
         public let name: String
     }
@@ -17,6 +17,10 @@ public struct Catalog: Sendable {
     public private(set) var counts: [Dimension: [String: Int]] = [:]
     public private(set) var subcategoryParent: [String: String] = [:]
     public private(set) var total = 0
+
+    enum CodingKeys: String, CodingKey {
+        case placeIndex, districtsOfStreet, districtsOfCommunity, streetsOfCommunity, counts, subcategoryParent, total
+    }
 
     static let suffixes: [Dimension: [String]] = [
         .district: ["新区", "区", "县", "市"],

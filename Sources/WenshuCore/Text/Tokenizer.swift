@@ -3,6 +3,8 @@
 public struct Token: Hashable, Sendable {
     public enum Kind: Hashable, Sendable {
         case word, number(Int), latin, content, unknown
+        /// Unknown characters ending in a place suffix (某某区): a place the store does not have.
+        case unknownPlace
     }
     public let surface: String
     public let kind: Kind
@@ -27,7 +29,33 @@ public struct Tokenizer: Sendable {
         for seg in segments {
             switch seg {
             case .content(let phrase): out.append(Token(surface: phrase, kind: .content))
-            case .text(let text): out.append(contentsOf: tokenize(text: text))
+            case .text(let text): out.append(contentsOf: Tokenizer.mergeUnknownPlaces(tokenize(text: text)))
+            }
+        }
+        return out
+    }
+
+    static let placeSuffixes: [String] = ["街道", "社区", "区", "县", "市", "镇", "乡", "村"]
+
+    /// 西/湖/区 where 西 and 湖 are unknown → one token 西湖区, so the user hears "no such place"
+    /// instead of an answer about 区 with two words ignored.
+    static func mergeUnknownPlaces(_ tokens: [Token]) -> [Token] {
+        var out: [Token] = []
+        var i = 0
+        while i < tokens.count {
+            guard tokens[i].kind == .unknown else { out.append(tokens[i]); i += 1; continue }
+            var j = i
+            while j < tokens.count, tokens[j].kind == .unknown { j += 1 }
+            let run = tokens[i..<j].map(\.surface).joined()
+            if j < tokens.count, placeSuffixes.contains(tokens[j].surface) {
+                out.append(Token(surface: run + tokens[j].surface, kind: .unknownPlace))
+                i = j + 1
+            } else if run.count >= 3, placeSuffixes.contains(where: { run.hasSuffix($0) }) {
+                out.append(Token(surface: run, kind: .unknownPlace))
+                i = j
+            } else {
+                out.append(contentsOf: tokens[i..<j])
+                i = j
             }
         }
         return out

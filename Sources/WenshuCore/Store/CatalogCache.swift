@@ -1,0 +1,49 @@
+import Foundation
+
+/// Learning a store's values scans it; on a million tickets that takes seconds. The result
+/// is kept in the user's cache directory, keyed by the file's path, size and modification
+/// time, so the next `ask` starts at once. The store itself is never written.
+enum CatalogCache {
+    static var directory: URL {
+        let env = ProcessInfo.processInfo.environment
+        let base = env["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: env["HOME"] ?? NSTemporaryDirectory()).appendingPathComponent(".cache")
+        return base.appendingPathComponent("wenshu")
+    }
+
+    static let version = "1"
+
+    static func key(for path: String) -> String? {
+        let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let attrs = try? FileManager.default.attributesOfItem(atPath: real),
+              let size = attrs[.size] as? NSNumber, let mtime = attrs[.modificationDate] as? Date else { return nil }
+        let raw = "\(version)|\(real)|\(size)|\(mtime.timeIntervalSince1970)"
+        return String(stableHash(raw), radix: 16)
+    }
+
+    static func load(for path: String) -> Catalog? {
+        guard ProcessInfo.processInfo.environment["WENSHU_NO_CACHE"] == nil, let k = key(for: path),
+              let data = try? Data(contentsOf: directory.appendingPathComponent("catalog-\(k).json")) else { return nil }
+        return try? JSONDecoder().decode(Catalog.self, from: data)
+    }
+
+    static func save(_ c: Catalog, for path: String) {
+        guard ProcessInfo.processInfo.environment["WENSHU_NO_CACHE"] == nil, let k = key(for: path),
+              let data = try? JSONEncoder().encode(c) else { return }
+        let dir = directory
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let tmp = dir.appendingPathComponent("catalog-\(k).json.\(getpid()).tmp")
+        guard (try? data.write(to: tmp)) != nil else { return }
+        if rename(tmp.path, dir.appendingPathComponent("catalog-\(k).json").path) != 0 { try? FileManager.default.removeItem(at: tmp) }
+    }
+}
+
+extension Catalog {
+    /// The store's values, from the cache when the file has not changed since.
+    public static func cached(for db: Database) throws -> Catalog {
+        if let c = CatalogCache.load(for: db.path) { return c }
+        let c = try learn(from: db)
+        CatalogCache.save(c, for: db.path)
+        return c
+    }
+}

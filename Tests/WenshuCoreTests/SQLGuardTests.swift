@@ -1,0 +1,59 @@
+import XCTest
+@testable import WenshuCore
+
+/// The validator refuses what generated SQL must never do.
+final class SQLGuardTests: XCTestCase {
+    func db() throws -> Database { try Fixtures.engine().db }
+
+    func assertRefused(_ sql: String, _ code: StoreError.Code, file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertThrowsError(try db().query(sql, []), sql, file: file, line: line) { e in
+            XCTAssertEqual((e as? StoreError)?.code, code, "\(sql): \(e)", file: file, line: line)
+        }
+    }
+
+    func testRefusesWrites() throws {
+        try assertRefused("DELETE FROM tickets", .denied)
+        try assertRefused("UPDATE tickets SET status = 'x'", .denied)
+        try assertRefused("DROP TABLE tickets", .denied)
+        try assertRefused("INSERT INTO tickets(id) VALUES ('x')", .denied)
+        try assertRefused("ATTACH DATABASE '/tmp/x.db' AS x", .denied)
+        try assertRefused("PRAGMA writable_schema = 1", .denied)
+    }
+
+    func testRefusesUnknownTablesColumnsFunctions() throws {
+        try assertRefused("SELECT * FROM sqlite_master", .denied)
+        try assertRefused("SELECT load_extension('x')", .denied)
+        try assertRefused("SELECT randomblob(10)", .denied)
+    }
+
+    func testRefusesSecondStatement() throws {
+        try assertRefused("SELECT COUNT(*) FROM tickets; DELETE FROM tickets", .denied)
+    }
+
+    func testParameterCountMustMatch() throws {
+        XCTAssertThrowsError(try db().query("SELECT COUNT(*) FROM tickets WHERE district = ?", []))
+    }
+
+    func testRowCap() throws {
+        let r = try db().query("SELECT id FROM tickets", [], rowCap: 7)
+        XCTAssertEqual(r.rows.count, 7)
+        XCTAssertTrue(r.truncated)
+    }
+
+    func testTimeCapInterrupts() throws {
+        let path = Fixtures.sharedStore
+        let db = try Database.openReadOnly(path)
+        var policy = SQLPolicy.tickets
+        policy.timeCap = 0.05
+        db.install(policy: policy)
+        // A deliberately huge cross join; the progress handler must stop it.
+        XCTAssertThrowsError(try db.query("SELECT COUNT(*) FROM tickets a, tickets b, tickets c", [])) { e in
+            XCTAssertEqual((e as? StoreError)?.code, .timeout)
+        }
+    }
+
+    func testReadOnlyConnectionCannotWriteEvenWithoutGuard() throws {
+        let db = try Database.openReadOnly(Fixtures.sharedStore)
+        XCTAssertThrowsError(try db.execute("DELETE FROM tickets"))
+    }
+}

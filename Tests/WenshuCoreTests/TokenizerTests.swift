@@ -1,0 +1,52 @@
+import XCTest
+@testable import WenshuCore
+
+/// Golden segmentations, in the manner of jieba's tests.
+final class TokenizerTests: XCTestCase {
+    func testGoldenSegmentations() throws {
+        let parser = try Fixtures.engine().parser
+        let cases: [(String, String)] = [
+            ("上个月西湖区供水类投诉有多少件", "上个月/西湖区/供水/类/投诉/有多少/件"),
+            ("近三十天北山那边反映了多少问题", "近/三十/天/北山/那边/反映了/多少/问题"),
+            ("今年投诉量TOP10的问题类型（二级分类）", "今年/投诉量/top/10/的/问题类型/二级分类"),
+            ("３月份拱墅区受理了多少工单", "3/月份/拱墅区/受理了/多少/工单"),
+            ("上个月提到电梯的工单有多少", "上个月/电梯/的/工单/有多少"),
+            ("包含\"工资\"的求助今年有多少", "工资/的/求助/今年/有多少"),
+            ("2025-03-01到2025-03-31的投诉", "2025/年/3/月/1/日/到/2025/年/3/月/31/日/的/投诉"),
+            ("城关镇二〇二五年的工单", "城关镇/二〇二五/年/的/工单"),
+        ]
+        for (q, want) in cases {
+            XCTAssertEqual(parser.understand(q).segmentation, want, q)
+        }
+    }
+
+    func testContentPhraseIsOneToken() throws {
+        let parser = try Fixtures.engine().parser
+        let t = parser.tokens("今年提到「外卖」的工单有多少")
+        XCTAssertTrue(t.contains(Token(surface: "外卖", kind: .content)))
+    }
+
+    func testUnknownTextIsReportedNotDropped() throws {
+        let u = try Fixtures.engine().parser.understand("上个月嗯嗯工单量")
+        XCTAssertEqual(u.unknown, ["嗯", "嗯"])
+    }
+
+    func testChineseNumerals() {
+        XCTAssertEqual(ChineseNumber.parse("三"), 3)
+        XCTAssertEqual(ChineseNumber.parse("十二"), 12)
+        XCTAssertEqual(ChineseNumber.parse("二十五"), 25)
+        XCTAssertEqual(ChineseNumber.parse("一百零八"), 108)
+        XCTAssertEqual(ChineseNumber.parse("二〇二五"), 2025)
+        XCTAssertEqual(ChineseNumber.parse("两"), 2)
+        XCTAssertEqual(ChineseNumber.parse("十"), 10)
+        XCTAssertEqual(ChineseNumber.parse("一万二千"), 12000)
+        XCTAssertNil(ChineseNumber.parse("三墩"))
+    }
+
+    func testDisplayWidth() {
+        XCTAssertEqual(DisplayWidth.of("西湖区"), 6)
+        XCTAssertEqual(DisplayWidth.of("ab12"), 4)
+        XCTAssertEqual(DisplayWidth.pad("西湖区", to: 8), "西湖区  ")
+        XCTAssertEqual(DisplayWidth.of(DisplayWidth.pad("杭州市水务集团有限公司", to: 9)), 9)
+    }
+}
