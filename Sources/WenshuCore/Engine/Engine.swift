@@ -35,8 +35,10 @@ public final class Engine: @unchecked Sendable {
 
     public var now: Now { fixedNow ?? Now.wallClock() }
 
-    /// Example questions drawn from the store's own places and categories.
-    public var examples: [String] {
+    /// Example questions drawn from the store's own places and categories (computed once).
+    public private(set) lazy var examples: [String] = makeExamples()
+
+    private func makeExamples() -> [String] {
         let d = catalog.values(.district).first.map { scope?.name ?? $0 } ?? "全市"
         let sub = catalog.values(.subcategory).first ?? "供水"
         return [

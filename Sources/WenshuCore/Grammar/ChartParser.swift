@@ -30,10 +30,21 @@ struct ChartParser: Sendable {
         var rounds = 0
         while !frontier.isEmpty, rounds < 6 {
             rounds += 1
-            // Candidate rules: those whose first element fits a token or a unit present now.
+            // Candidate rules: every required element can be met by a word or a unit present now.
+            let surfaces = Set(tokens.map(\.surface))
+            let tags = Set(units.map(\.tag))
             var candidates = Set<Int>()
-            for t in tokens { if let rs = index["w:" + t.surface] { candidates.formUnion(rs) } }
-            for tag in Set(units.map(\.tag)) { if let rs = index["t:" + tag] { candidates.formUnion(rs) } }
+            for t in surfaces { if let rs = index["w:" + t] { candidates.formUnion(rs) } }
+            for tag in tags { if let rs = index["t:" + tag] { candidates.formUnion(rs) } }
+            candidates = candidates.filter { ri in
+                rules[ri].pattern.allSatisfy { el in
+                    if el.optional { return true }
+                    switch el.match {
+                    case .literal(let ws): return !ws.isDisjoint(with: surfaces)
+                    case .tag(let t, _): return tags.contains(t)
+                    }
+                }
+            }
             var added: [Int] = []
             for ri in candidates.sorted() {
                 let rule = rules[ri]

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the grammar made of one question: the slots in question order, the words it
 /// could not place, and the rules and lexicon entries that built the reading (for \why).
 public struct Understanding: Sendable {
@@ -17,6 +19,8 @@ public struct QuestionParser: Sendable {
     let tokenizer: Tokenizer
     let chart: ChartParser
     let words: [String: [LexEntry]]
+    /// Each entry's meaning, parsed once at load.
+    let sems: [String: [Sem]]
 
     public init(resources: Resources, catalog: Catalog) throws {
         normalizer = try Normalizer(patterns: resources.grammar.patterns)
@@ -38,32 +42,33 @@ public struct QuestionParser: Sendable {
         }
         // Lexicon place aliases point at a full name; index them under the alias too.
         self.words = words
+        sems = words.mapValues { es in es.map { e in e.tag == "time" ? (TimeExpr(lexicon: e.value).map { .time($0) } ?? .none) : .text(e.value) } }
         let literals = resources.grammar.rules.flatMap(\.literals)
         tokenizer = Tokenizer(words: Array(words.keys) + literals)
         chart = ChartParser(rules: resources.grammar.rules)
+    }
+
+    /// Microseconds spent in each stage for one question (for `wenshu bench`).
+    public func stageTimes(_ question: String) -> [(String, Double)] {
+        func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+        let t0 = now()
+        let segs = normalizer.normalize(question)
+        let t1 = now()
+        let tokens = tokenizer.tokenize(segs)
+        let t2 = now()
+        let base = baseUnits(tokens).0
+        let units = chart.saturate(tokens: tokens, base: base)
+        let t3 = now()
+        _ = chart.bestCover(tokens: tokens, units: units) { $0.tag != "num" }
+        let t4 = now()
+        return [("normalize", Double(t1 - t0) / 1000), ("tokenize", Double(t2 - t1) / 1000), ("chart", Double(t3 - t2) / 1000), ("cover", Double(t4 - t3) / 1000)]
     }
 
     public func tokens(_ question: String) -> [Token] { tokenizer.tokenize(normalizer.normalize(question)) }
 
     public func understand(_ question: String) -> Understanding {
         let tokens = self.tokens(question)
-        var base: [Unit] = []
-        var sourceOf: [Unit: String] = [:]
-        for (i, t) in tokens.enumerated() {
-            switch t.kind {
-            case .number(let n): base.append(Unit(start: i, end: i + 1, tag: "num", sem: .num(n), rules: []))
-            case .content: base.append(Unit(start: i, end: i + 1, tag: "content", sem: .text(t.surface), rules: []))
-            case .word, .latin:
-                for e in words[t.surface] ?? [] {
-                    let sem: Sem = e.tag == "time" ? (TimeExpr(lexicon: e.value).map { .time($0) } ?? .none) : .text(e.value)
-                    let u = Unit(start: i, end: i + 1, tag: e.tag, sem: sem, rules: [])
-                    base.append(u)
-                    sourceOf[u] = "\(t.surface)→\(e.tag):\(e.value) (\(e.source))"
-                }
-            case .unknownPlace: base.append(Unit(start: i, end: i + 1, tag: "place", sem: .text(t.surface), rules: []))
-            case .unknown: break
-            }
-        }
+        let (base, sourceOf) = baseUnits(tokens)
         let units = chart.saturate(tokens: tokens, base: base)
         let (picked, uncovered) = chart.bestCover(tokens: tokens, units: units) { $0.tag != "num" && $0.tag != "prefix" && $0.tag != "unit" }
         var slots: [Slot] = []
@@ -72,9 +77,31 @@ public struct QuestionParser: Sendable {
         for u in picked {
             slots += QuestionParser.slots(of: u)
             rules += u.rules
-            if let s = sourceOf[u] { sources.append(s) }
+            if let e = sourceOf[u] { sources.append("\(tokens[u.start].surface)→\(e.tag):\(e.value) (\(e.source))") }
         }
         return Understanding(tokens: tokens, slots: slots, unknown: uncovered.map { tokens[$0].surface }, rules: rules, lexiconSources: sources)
+    }
+
+    /// Units straight from the tokens: numbers, content phrases and every lexicon meaning.
+    func baseUnits(_ tokens: [Token]) -> ([Unit], [Unit: LexEntry]) {
+        var base: [Unit] = []
+        var sourceOf: [Unit: LexEntry] = [:]
+        for (i, t) in tokens.enumerated() {
+            switch t.kind {
+            case .number(let n): base.append(Unit(start: i, end: i + 1, tag: "num", sem: .num(n), rules: []))
+            case .content: base.append(Unit(start: i, end: i + 1, tag: "content", sem: .text(t.surface), rules: []))
+            case .word, .latin:
+                guard let entries = words[t.surface], let meanings = sems[t.surface] else { continue }
+                for (e, sem) in zip(entries, meanings) {
+                    let u = Unit(start: i, end: i + 1, tag: e.tag, sem: sem, rules: [])
+                    base.append(u)
+                    sourceOf[u] = e
+                }
+            case .unknownPlace: base.append(Unit(start: i, end: i + 1, tag: "place", sem: .text(t.surface), rules: []))
+            case .unknown: break
+            }
+        }
+        return (base, sourceOf)
     }
 
     /// The plan meaning of one top-level unit.

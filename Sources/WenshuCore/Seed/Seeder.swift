@@ -36,6 +36,9 @@ public struct Seeder {
     private let streetCum: [[Double]]
     private let communityCum: [[[Double]]]
     private let channelCum = cumulative(Profiles.channelWeights)
+    /// Profile weights by [district type][month][evening], and kind weights by profile.
+    private let profileCum: [String: [[[Double]]]]
+    private let kindCum: [[Double]]
 
     public init(city: CityFile, options: Options) {
         self.city = city
@@ -45,6 +48,17 @@ public struct Seeder {
         func busy(_ name: String) -> Double { 0.4 + Double(stableHash(name) % 1000) / 1000 * 1.8 }
         streetCum = city.districts.map { cumulative($0.streets.map { busy($0.name) }) }
         communityCum = city.districts.map { d in d.streets.map { cumulative($0.communities.map { busy($0) }) } }
+        var tables: [String: [[[Double]]]] = [:]
+        for type in Set(city.districts.map(\.type)) {
+            let aff = Profiles.affinity[type] ?? [:]
+            tables[type] = (0..<12).map { m in
+                [false, true].map { evening in
+                    cumulative(Profiles.all.map { p in p.weight * p.season[m] * (aff[p.sub] ?? 1) * (evening ? p.evening : 1) })
+                }
+            }
+        }
+        profileCum = tables
+        kindCum = Profiles.all.map { p in cumulative(Profiles.kinds.enumerated().map { i, k in Profiles.kindBase[i] * (p.kindTilt[k] ?? 1) }) }
         var rng = SeedRandom(options.seed ^ 0xABCDEF)
         incidents = Seeder.planIncidents(city: city, options: options, rng: &rng)
     }
@@ -143,16 +157,14 @@ public struct Seeder {
         let street = si >= 0 ? d.streets[si] : nil
         let community = street.flatMap { s in s.communities.isEmpty ? nil : s.communities[rng.weighted(communityCum[di][si])] }
         // Problem.
-        let profile: Profile
-        if let inc = incident, let p = Profiles.all.first(where: { $0.sub == inc.subcategory }) {
-            profile = p
+        let pi: Int
+        if let inc = incident, let p = Profiles.all.firstIndex(where: { $0.sub == inc.subcategory }) {
+            pi = p
         } else {
-            let aff = Profiles.affinity[d.type] ?? [:]
-            let w = Profiles.all.map { p in p.weight * p.season[month] * (aff[p.sub] ?? 1) * (evening ? p.evening : 1) }
-            profile = Profiles.all[rng.weighted(cumulative(w))]
+            pi = rng.weighted(profileCum[d.type]![month][evening ? 1 : 0])
         }
-        let kindW = Profiles.kinds.enumerated().map { i, k in Profiles.kindBase[i] * (profile.kindTilt[k] ?? 1) }
-        let kind = Profiles.kinds[rng.weighted(cumulative(kindW))]
+        let profile = Profiles.all[pi]
+        let kind = Profiles.kinds[rng.weighted(kindCum[pi])]
         let channel = Profiles.channels[rng.weighted(channelCum)]
         let urgent = rng.chance(incident != nil ? 0.4 : profile.urgentP)
         // Deadlines, handling, status.
@@ -202,9 +214,27 @@ public struct Seeder {
     }
 
     private func content(_ sub: String, loc: String, road: String, rng: inout SeedRandom) -> String {
-        var s = rng.pick(Templates.bySub[sub] ?? ["{loc}有问题需要处理。"])
-        s = s.replacingOccurrences(of: "{loc}", with: loc).replacingOccurrences(of: "{road}", with: road)
-            .replacingOccurrences(of: "{t}", with: rng.pick(Templates.times)).replacingOccurrences(of: "{shop}", with: rng.pick(Templates.shops))
+        let template = rng.pick(Templates.bySub[sub] ?? ["{loc}有问题需要处理。"])
+        let t = rng.pick(Templates.times), shop = rng.pick(Templates.shops)
+        // One pass over the template; Foundation's replacing is slow at a million rows.
+        var s = ""
+        var name = ""
+        var inName = false
+        for ch in template {
+            if ch == "{" { inName = true; name = ""; continue }
+            if ch == "}" {
+                inName = false
+                switch name {
+                case "loc": s += loc
+                case "road": s += road
+                case "t": s += t
+                case "shop": s += shop
+                default: break
+                }
+                continue
+            }
+            if inName { name.append(ch) } else { s.append(ch) }
+        }
         s += rng.pick(Templates.tails)
         if rng.chance(0.05) { s += "联系电话1\(3 + rng.int(6))\(String(100_000_000 + rng.int(899_999_999)).prefix(9))" }
         if rng.chance(0.03) { s = s.replacingOccurrences(of: "的", with: "得") }
