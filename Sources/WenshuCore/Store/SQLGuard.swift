@@ -67,10 +67,14 @@ extension Database {
         }
         state.denied = nil
         var stmt: OpaquePointer?
-        var tail: UnsafePointer<CChar>?
         let bytes = Array(sql.utf8CString)
-        let rc = bytes.withUnsafeBufferPointer { buf in
-            sqlite3_prepare_v3(handle, buf.baseAddress, Int32(buf.count), 0, &stmt, &tail)
+        // The tail points into `bytes`: read it before the buffer goes away.
+        var rest = ""
+        let rc = bytes.withUnsafeBufferPointer { buf -> Int32 in
+            var tail: UnsafePointer<CChar>?
+            let rc = sqlite3_prepare_v3(handle, buf.baseAddress, Int32(buf.count), 0, &stmt, &tail)
+            if let tail { rest = String(cString: tail) }
+            return rc
         }
         guard rc == SQLITE_OK, let stmt else {
             if let denied = state.denied {
@@ -83,7 +87,7 @@ extension Database {
             throw StoreError(.prepare, "SQL 准备失败：\(msg)", sql: sql)
         }
         defer { sqlite3_finalize(stmt) }
-        if let tail, tail.pointee != 0, !String(cString: tail).allSatisfy({ $0.isWhitespace || $0 == ";" }) {
+        if !rest.allSatisfy({ $0.isWhitespace || $0 == ";" }) {
             throw StoreError(.denied, "SQL 校验未通过：只允许一条语句。", sql: sql)
         }
         guard sqlite3_stmt_readonly(stmt) != 0 else {
