@@ -15,24 +15,29 @@ enum Summary {
         case .group(let d):
             guard let first = rows.first else { return "\(when)\(subject)没有符合条件的数据。" }
             let name = first[0].description
+            // Counts read "数量最多", other measures "满意率最高".
+            let (hiWord, loWord) = m.isCount ? ("最多", "最少") : ("最高", "最低")
+            let what = m.isCount ? "数量" : m.label
+            let topWord = p.ascending ? loWord : hiWord
+            let bottomWord = p.ascending ? hiWord : loWord
             if rows.count == 1 {
-                return "\(when)\(subject)\(m.label)\(p.ascending ? "最低" : "最高")的\(d.label)是\(name)（\(Describe.value(first[1], m))）。"
+                return "\(when)\(subject)\(what)\(topWord)的\(d.label)是\(name)（\(Describe.value(first[1], m))）。"
             }
             let last = rows[rows.count - 1]
-            let topWord = p.ascending ? "最低" : "最高"
-            let bottomWord = p.ascending ? "最高" : "最低"
-            return "\(when)\(subject)按\(d.label)共列出\(rows.count)\(d.unitWord)，\(m.label)\(topWord)的是\(name)（\(Describe.value(first[1], m))），\(bottomWord)的是\(last[0].description)（\(Describe.value(last[1], m))）。"
+            return "\(when)\(subject)按\(d.label)共列出\(rows.count)\(d.unitWord)，\(what)\(topWord)的是\(name)（\(Describe.value(first[1], m))），\(bottomWord)的是\(last[0].description)（\(Describe.value(last[1], m))）。"
         case .trend(let g):
             guard let first = rows.first, let last = rows.last else { return "\(when)\(subject)没有数据。" }
             let valued = rows.filter { $0[1].doubleValue != nil }
             guard let hi = valued.max(by: { $0[1].doubleValue! < $1[1].doubleValue! }),
                   let lo = valued.min(by: { $0[1].doubleValue! < $1[1].doubleValue! }) else { return "\(when)\(subject)没有可计算的数据。" }
             var s = "\(when)\(subject)\(g.label)共\(rows.count)个时间点，\(m.label)最高的是\(hi[0].description)（\(Describe.value(hi[1], m))），最低的是\(lo[0].description)（\(Describe.value(lo[1], m))）"
-            if let a = first[1].doubleValue, let b = last[1].doubleValue, rows.count > 1 {
+            // A running last period is not complete: judge the direction up to the one before it.
+            let end = partial && rows.count > 2 ? rows[rows.count - 2] : last
+            if let a = first[1].doubleValue, let b = end[1].doubleValue, rows.count > 1 {
                 let dir = b > a * 1.05 ? "上升" : (b < a * 0.95 ? "下降" : "基本持平")
-                s += "；从\(first[0].description)到\(last[0].description)整体\(dir)"
+                s += "；从\(first[0].description)到\(end[0].description)整体\(dir)"
             }
-            return s + "。" + (partial ? "最后一个时间段尚未结束。" : "")
+            return s + "。" + (partial ? "\(last[0].description)尚未结束，数据截至目前。" : "")
         case .compare:
             guard let r = rows.first, r.count >= 4 else { return "没有数据。" }
             let prevLabel = p.previous?.label ?? "上期"

@@ -126,6 +126,7 @@ public struct QuestionParser: Sendable {
             case "list": return [.list]
             case "previous": return [.compare(.previous)]
             case "last_year": return [.compare(.lastYear)]
+            case "same_period": return [.samePeriodLastYear]
             case "repeat": return [.repeatCallers]
             default: return []
             }
@@ -136,6 +137,7 @@ public struct QuestionParser: Sendable {
         case "refuse": return [.refuse(v)]
         case "city": return [.wholeCity]
         case "notime": return [.noTime]
+        case "vs": return [.versus]
         default: return []
         }
     }

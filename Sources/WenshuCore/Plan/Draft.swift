@@ -23,6 +23,8 @@ struct Draft {
     var replace = false
     var rowRef: (Int, Dimension?)?
     var wholeCity = false
+    var samePeriod = false
+    var versus = false
     var refusals: [String] = []
     /// Conditions in question order, and how many came before the share word (占比 of what).
     enum Condition { case filter(Dimension, String), place(String), flag(Flag) }
@@ -57,6 +59,8 @@ struct Draft {
             case .thisRef(let d): rowRef = (1, d)
             case .wholeCity: wholeCity = true
             case .noTime: noTime = true
+            case .samePeriodLastYear: samePeriod = true
+            case .versus: versus = true
             case .refuse(let why): refusals.append(why)
             }
         }
@@ -73,6 +77,6 @@ struct Draft {
     var isEmpty: Bool {
         time == nil && compare == nil && filters.isEmpty && places.isEmpty && flags.isEmpty && metric == nil
             && groups.isEmpty && grain == nil && !trend && !share && !list && limit == nil && !top && content.isEmpty
-            && threshold == nil && !repeatCallers && !countWord && rowRef == nil && ascending == nil
+            && threshold == nil && !repeatCallers && !countWord && rowRef == nil && ascending == nil && !samePeriod
     }
 }

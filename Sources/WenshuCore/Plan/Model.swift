@@ -150,5 +150,9 @@ public enum Slot: Hashable, Sendable {
     case thisRef(Dimension)
     case wholeCity
     case noTime
+    /// 去年同期: a comparison, or in a follow-up without 比, the same period last year.
+    case samePeriodLastYear
+    /// Words that ask for a comparison (比, 相比, 增长, 多了…).
+    case versus
     case refuse(String)
 }

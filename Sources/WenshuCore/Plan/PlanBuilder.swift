@@ -24,7 +24,7 @@ struct PlanBuilder {
     let examples: [String]
 
     func build(_ u: Understanding, question: String, context: Conversation?) -> Reading {
-        let d = Draft(u.slots)
+        var d = Draft(u.slots)
         if let why = d.refusals.first { return refuse(why) }
         let chars = u.tokens.reduce(0) { $0 + $1.surface.count }
         let unknownChars = u.unknown.reduce(0) { $0 + $1.count }
@@ -40,6 +40,11 @@ struct PlanBuilder {
 
         let followup = context?.plan != nil && d.isFollowupShaped
         var plan = followup ? context!.plan! : QueryPlan()
+        // 去年同期: "和去年同期比" compares; a bare "去年同期呢" in a follow-up moves the time.
+        var shiftToLastYear = false
+        if d.samePeriod, d.compare == nil {
+            if followup, !d.versus, plan.time != nil, d.time == nil { shiftToLastYear = true } else { d.compare = .lastYear }
+        }
         plan.scope = scope
         if followup, d.groups.isEmpty, d.grain == nil, !d.trend, d.compare == nil, !d.share, !d.list, d.rowRef == nil {
             // Keep the previous shape; a new limit/order applies to it.
@@ -65,6 +70,19 @@ struct PlanBuilder {
                 let sorted = parents.sorted()
                 return .clarify("“\(p.name)”在\(sorted.joined(separator: "、"))都有，您指的是哪一个？",
                                 suggestions: sorted.map { d in question.replacingOccurrences(of: key, with: d + key) })
+            }
+        }
+        // 「只看西湖区」 on a ranking by district drills down a level instead of leaving one row.
+        if followup, d.groups.isEmpty, let g = plan.shape.groupDimension, let p = resolvedPlaces.values.first(where: { $0.level == g }) {
+            let child: Dimension? = p.level == .district ? .street : (p.level == .street ? .community : nil)
+            if let child {
+                switch plan.shape {
+                case .group: plan.shape = .group(child)
+                case .groupCompare(_, let spec): plan.shape = .groupCompare(child, spec)
+                case .share: plan.shape = .share(child)
+                default: break
+                }
+                plan.limit = nil
             }
         }
         // Drill into a row of the last answer.
@@ -93,6 +111,11 @@ struct PlanBuilder {
             }
             plan.time = r
             plan.timeExpr = t
+        }
+
+        if shiftToLastYear, let t = plan.time {
+            plan.time = t.sameLastYear
+            plan.timeExpr = nil
         }
 
         // Measure.

@@ -43,6 +43,9 @@ public final class Database: @unchecked Sendable {
         return Database(handle: db, path: path)
     }
 
+    /// Stops the statement running on this connection (Ctrl-C); safe from another thread.
+    public func interrupt() { sqlite3_interrupt(handle) }
+
     var lastError: String { String(cString: sqlite3_errmsg(handle)) }
 
     /// Runs statements with no result (schema, pragmas) on a writable connection.

@@ -115,6 +115,9 @@ extension Database {
         while true {
             let step = sqlite3_step(stmt)
             if step == SQLITE_DONE { break }
+            if step == SQLITE_INTERRUPT, DispatchTime.now().uptimeNanoseconds <= state.deadline {
+                throw StoreError(.cancelled, "查询已取消。", sql: sql)
+            }
             if step == SQLITE_INTERRUPT {
                 throw StoreError(.timeout, "查询超过 \(Int(state.policy.timeCap)) 秒上限，已中止。请缩小时间范围或条件后再试。", sql: sql)
             }

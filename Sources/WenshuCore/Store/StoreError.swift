@@ -1,7 +1,7 @@
 /// Failures of the ticket store, as data; `message` is what a user reads.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
-        case cannotOpen, notATicketStore, prepare, denied, timeout, rowCap, step, write
+        case cannotOpen, notATicketStore, prepare, denied, timeout, cancelled, rowCap, step, write
     }
     public let code: Code
     public let message: String
