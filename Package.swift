@@ -10,21 +10,38 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", providers: [.apt(["libedit-dev"])]),
         .target(name: "WenshuCore", dependencies: ["CSQLite", "CPCRE2"]),
+        .target(
+            name: "WenshuServer",
+            dependencies: [
+                "WenshuCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .executableTarget(
             name: "wenshu",
             dependencies: [
                 "WenshuCore",
+                "WenshuServer",
                 "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "WenshuCoreTests", dependencies: ["WenshuCore"]),
+        .testTarget(
+            name: "WenshuServerTests",
+            dependencies: [
+                "WenshuServer",
+                "WenshuCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -3,11 +3,11 @@ import Foundation
 import WenshuCore
 
 @main
-struct Wenshu: ParsableCommand {
+struct Wenshu: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wenshu",
         abstract: "问数：用中文查询 12345 热线工单数据。",
-        subcommands: [Ask.self, Chat.self, Seed.self, Bench.self],
+        subcommands: [Ask.self, Chat.self, Serve.self, Seed.self, Bench.self],
         defaultSubcommand: Ask.self
     )
 }

@@ -13,10 +13,8 @@ public final class Engine: @unchecked Sendable {
     public static let maxQuestionLength = 200
 
     /// Opens `path` read-only, checks it is a ticket store and learns its values.
-    public convenience init(path: String, resources: Resources, now: Now? = nil, scope: Scope? = nil) throws {
-        let db = try Database.openReadOnly(path)
-        try TicketSchema.validate(db)
-        db.install(policy: .tickets)
+    public convenience init(path: String, resources: Resources, now: Now? = nil, scope: Scope? = nil, policy: SQLPolicy = .tickets) throws {
+        let db = try Engine.open(path, policy: policy)
         try self.init(db: db, resources: resources, now: now, scope: scope)
     }
 
@@ -28,7 +26,31 @@ public final class Engine: @unchecked Sendable {
         self.scope = scope
         self.fixedNow = now
         self.dialect = SQLiteDialect()
-        if let scope, catalog.placeIndex[Lexicon.fold(scope.name)]?.contains(where: { $0.level == scope.level && $0.name == scope.name }) != true {
+        if let scope { try check(scope) }
+    }
+
+    /// Another engine over its own connection to the same store, sharing everything
+    /// learned (one per worker: a connection is never shared across threads).
+    public init(sharing other: Engine, policy: SQLPolicy = .tickets) throws {
+        db = try Engine.open(other.db.path, policy: policy)
+        resources = other.resources
+        catalog = other.catalog
+        parser = other.parser
+        scope = other.scope
+        fixedNow = other.fixedNow
+        dialect = other.dialect
+    }
+
+    static func open(_ path: String, policy: SQLPolicy) throws -> Database {
+        let db = try Database.openReadOnly(path)
+        try TicketSchema.validate(db)
+        db.install(policy: policy)
+        return db
+    }
+
+    /// Fails when a scope names a place the store does not hold.
+    public func check(_ scope: Scope) throws {
+        if catalog.placeIndex[Lexicon.fold(scope.name)]?.contains(where: { $0.level == scope.level && $0.name == scope.name }) != true {
             throw StoreError(.denied, "数据权限 \(scope.level.rawValue)=\(scope.name) 在工单库中不存在。")
         }
     }
@@ -51,14 +73,16 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Reads a question in its conversation without touching the store.
-    public func read(_ question: String, conversation: Conversation?, now: Now) -> (Understanding, Reading) {
+    public func read(_ question: String, conversation: Conversation?, now: Now, scope: Scope?? = .none) -> (Understanding, Reading) {
         let u = parser.understand(question)
-        let builder = PlanBuilder(catalog: catalog, now: now, holidays: resources.lexicon.holidays, scope: scope, examples: examples)
+        let effective: Scope? = scope ?? self.scope
+        let builder = PlanBuilder(catalog: catalog, now: now, holidays: resources.lexicon.holidays, scope: effective, examples: examples)
         return (u, builder.build(u, question: question, context: conversation))
     }
 
     /// Answers one question; updates the conversation when the answer can be followed up.
-    public func ask(_ rawQuestion: String, conversation: inout Conversation, now explicitNow: Now? = nil) -> Answer {
+    /// `scope` overrides the engine's own (an HTTP token's scope); `.some(nil)` means the whole city.
+    public func ask(_ rawQuestion: String, conversation: inout Conversation, now explicitNow: Now? = nil, scope: Scope?? = .none) -> Answer {
         let now = explicitNow ?? self.now
         var question = rawQuestion.trimmingCharacters(in: .whitespacesAndNewlines)
         // A reply of just a number picks one of the last suggestions.
@@ -73,7 +97,7 @@ public final class Engine: @unchecked Sendable {
             conversation.suggestions = answer.suggestions
             return answer
         }
-        let (u, reading) = read(question, conversation: conversation, now: now)
+        let (u, reading) = read(question, conversation: conversation, now: now, scope: scope)
         answer.rules = u.rules
         answer.lexicon = u.lexiconSources
         answer.segmentation = u.segmentation

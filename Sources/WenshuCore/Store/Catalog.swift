@@ -5,6 +5,10 @@ public struct Catalog: Sendable, Codable {
     public struct Place: Hashable, Sendable, Codable {
         public let level: Dimension
         public let name: String
+        public init(level: Dimension, name: String) {
+            self.level = level
+            self.name = name
+        }
     }
 
     /// Every way a place can be written (full name, bare name) → the places it may mean.

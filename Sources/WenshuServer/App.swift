@@ -1,0 +1,160 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import WenshuCore
+
+/// Every route the server answers; the OpenAPI document is checked against this list.
+public let apiRoutes: [(method: String, path: String)] = [
+    ("POST", "/v1/ask"), ("GET", "/v1/ask"), ("GET", "/v1/schema"), ("GET", "/v1/suggest"),
+    ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/openapi.yaml"),
+]
+
+/// Builds the application; `wenshu serve` and the tests both call this.
+public func buildApplication(api: WenshuAPI, host: String, port: Int,
+                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    let router = Router()
+    router.add(middleware: ErrorMiddleware(api: api))
+    router.post("/v1/ask") { request, _ in try await api.postAsk(request) }
+    router.get("/v1/ask") { request, _ in try await api.getAsk(request) }
+    router.get("/v1/schema") { request, _ in try api.schema(request) }
+    router.get("/v1/suggest") { request, _ in try api.suggest(request) }
+    router.get("/healthz") { _, _ in Response.json("{\"status\": \"ok\", \"tickets\": \(api.engine.catalog.total)}") }
+    router.get("/metrics") { _, _ in Response.text(api.metrics.render(), type: "text/plain; version=0.0.4") }
+    router.get("/openapi.yaml") { _, _ in Response.text(OpenAPI.document, type: "application/yaml") }
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(host, port: port), serverName: "wenshu"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) }
+    )
+}
+
+/// Turns thrown errors into JSON with stable codes (never a stack trace) and counts requests.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let api: WenshuAPI
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch let e as APIError {
+            response = .json(e.body, status: e.status)
+        } catch let e as HTTPError where e.status == .notFound {
+            response = .json(APIError.notFound.body, status: .notFound)
+        } catch let e as HTTPError {
+            response = .json(APIError(status: e.status, code: "http_error", message: e.body ?? "请求无法处理。").body, status: e.status)
+        } catch {
+            response = .json(APIError(status: .internalServerError, code: "internal", message: "服务器内部错误。").body, status: .internalServerError)
+        }
+        let route = apiRoutes.contains { $0.path == request.uri.path } ? request.uri.path : "other"
+        api.metrics.request(route: route, code: Int(response.status.code), seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        return response
+    }
+}
+
+extension WenshuAPI {
+    func postAsk(_ request: Request) async throws -> Response {
+        let token = try authenticate(request)
+        let limit = config.limits.maxBodyBytes
+        if let len = request.headers[.contentLength].flatMap({ Int($0) }), len > limit { throw APIError.tooLarge(limit) }
+        var body = request.body
+        let buffer: ByteBuffer
+        do { buffer = try await body.collect(upTo: limit) } catch { throw APIError.tooLarge(limit) }
+        guard let obj = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
+            throw APIError(status: .badRequest, code: "bad_json", message: "请求体需要是 JSON 对象，例如 {\"question\": \"上个月工单量\"}。")
+        }
+        guard let q = obj["question"] as? String, !q.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw APIError(status: .badRequest, code: "missing_question", message: "需要字符串字段 question。")
+        }
+        let session = obj["session_id"] as? String
+        var override: Now?
+        if let n = obj["now"] as? String {
+            guard let parsed = Now(n) else { throw APIError(status: .badRequest, code: "bad_now", message: "now 需要 'YYYY-MM-DD HH:MM:SS'。") }
+            override = parsed
+        }
+        let csv = wantsCSV(request) || (obj["format"] as? String) == "csv"
+        let a = try await answer(question: q, sessionKey: session.map { token.name + "|" + $0 }, scope: token.scope, who: token.name, channel: "http", now: override)
+        return respond(a, csv: csv)
+    }
+
+    func getAsk(_ request: Request) async throws -> Response {
+        let token = try authenticate(request)
+        let params = request.uri.queryParameters
+        guard let q = params["q"].map(String.init), !q.isEmpty else {
+            throw APIError(status: .badRequest, code: "missing_question", message: "需要查询参数 q。")
+        }
+        let session = params["session_id"].map(String.init)
+        let a = try await answer(question: q, sessionKey: session.map { token.name + "|" + $0 }, scope: token.scope, who: token.name, channel: "http")
+        return respond(a, csv: wantsCSV(request))
+    }
+
+    func wantsCSV(_ request: Request) -> Bool {
+        request.uri.queryParameters["format"] == "csv" || (request.headers[.accept] ?? "").contains("text/csv")
+    }
+
+    func respond(_ a: Answer, csv: Bool) -> Response {
+        let status: HTTPResponse.Status = a.status == .denied ? .forbidden : (a.status == .error ? .serviceUnavailable : .ok)
+        if csv, a.status == .answered {
+            return .text(Render.csv(a.columns, a.rows), type: "text/csv; charset=utf-8", status: status)
+        }
+        return .json(a.json.render(), status: status)
+    }
+
+    func schema(_ request: Request) throws -> Response {
+        let token = try authenticate(request)
+        let c = engine.catalog
+        var dims: [(String, JSONValue)] = []
+        for d in Dimension.allCases where d != .caller {
+            var values = c.values(d)
+            if let s = token.scope, d.isPlace {
+                let sp = Catalog.Place(level: s.level, name: s.name)
+                values = values.filter { c.place(Catalog.Place(level: d, name: $0), isWithin: sp) || c.place(sp, isWithin: Catalog.Place(level: d, name: $0)) }
+            }
+            let items: [JSONValue] = values.map { v in
+                token.scope == nil ? .object([("value", .string(v)), ("count", .int(Int64(c.counts[d]?[v] ?? 0)))]) : .object([("value", .string(v))])
+            }
+            dims.append((d.rawValue, .object([("label", .string(d.label)), ("column", .string(d.column)), ("values", .array(items))])))
+        }
+        let metrics: [JSONValue] = Metric.allCases.map { m in
+            .object([("name", .string(m.rawValue)), ("label", .string(m.label)), ("definition", .string(m.definition))])
+        }
+        let timeWords = engine.resources.lexicon.entries.filter { $0.value.contains { $0.tag == "time" } }.keys.sorted()
+        let doc = JSONValue.object([
+            ("dimensions", .object(dims)),
+            ("metrics", .array(metrics)),
+            ("time_words", .array(timeWords.map { .string($0) })),
+            ("time_patterns", .array(["N月", "M月D日", "YYYY年", "YYYY-MM-DD", "近N天", "近N个月", "近N年", "第N季度", "X到Y"].map { .string($0) })),
+            ("holidays", .array(engine.resources.lexicon.holidays.names.map { .string($0) })),
+            ("scope", token.scope.map { .object([($0.level.rawValue, .string($0.name))]) } ?? .null),
+        ])
+        return .json(doc.render())
+    }
+
+    func suggest(_ request: Request) throws -> Response {
+        let token = try authenticate(request)
+        let q = request.uri.queryParameters["q"].map(String.init) ?? ""
+        var words: [String] = []
+        let c = engine.catalog
+        for d in [Dimension.district, .street, .subcategory, .category, .kind, .channel] { words += c.values(d) }
+        words += engine.resources.lexicon.entries.compactMap { k, v in v.contains { ["time", "metric", "dim", "shape", "grain"].contains($0.tag) } ? k : nil }.sorted()
+        var completions: [String] = []
+        if !q.isEmpty {
+            for len in stride(from: min(4, q.count), through: 1, by: -1) {
+                let tail = String(q.suffix(len))
+                for w in words where w.hasPrefix(tail) && w != tail && !completions.contains(q + w.dropFirst(len)) {
+                    completions.append(q + w.dropFirst(len))
+                    if completions.count >= 8 { break }
+                }
+                if !completions.isEmpty { break }
+            }
+        }
+        let scopeName = token.scope?.name
+        var questions = engine.examples.map { ex in scopeName.map { s in ex.replacingOccurrences(of: c.values(.district).first ?? "", with: s) } ?? ex }
+        if !q.isEmpty {
+            let hits = questions.filter { ex in q.contains { ex.contains($0) } }
+            if !hits.isEmpty { questions = hits }
+        }
+        let doc = JSONValue.object([("q", .string(q)), ("completions", .array(completions.map { .string($0) })), ("questions", .array(questions.map { .string($0) }))])
+        return .json(doc.render())
+    }
+}

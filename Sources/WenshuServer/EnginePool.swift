@@ -1,0 +1,34 @@
+import Foundation
+import WenshuCore
+
+/// One engine (one read-only connection) per worker; a request borrows one for the length
+/// of its query, so no connection is ever used by two threads at once.
+final class EnginePool: @unchecked Sendable {
+    private var free: [Engine]
+    private let lock = NSLock()
+    private let available: DispatchSemaphore
+    let first: Engine
+
+    init(first: Engine, size: Int, policy: SQLPolicy) throws {
+        var engines = [first]
+        for _ in 1..<max(1, size) { engines.append(try Engine(sharing: first, policy: policy)) }
+        free = engines
+        available = DispatchSemaphore(value: engines.count)
+        self.first = first
+    }
+
+    /// Blocks until an engine is free: call from a thread-pool thread, never an event loop.
+    func with<T>(_ body: (Engine) throws -> T) rethrows -> T {
+        available.wait()
+        lock.lock()
+        let e = free.removeLast()
+        lock.unlock()
+        defer {
+            lock.lock()
+            free.append(e)
+            lock.unlock()
+            available.signal()
+        }
+        return try body(e)
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import WenshuCore
+import WenshuServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "HTTP 接口：POST /v1/ask 等（见 /openapi.yaml）。")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(name: .long, help: "监听端口。")
+    var port: Int = 8080
+
+    @Option(name: .long, help: "监听地址。")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .long, help: "配置文件（JSON）：tokens、limits、audit_log、bots。")
+    var config: String
+
+    func run() async throws {
+        let cfg: ServerConfig
+        do { cfg = try ServerConfig.load(config) } catch { throw ValidationError("配置文件有误：\(error)") }
+        let engine: Engine
+        do { engine = try store.openEngine() } catch let f as StoreFailure {
+            FileHandle.standardError.write(Data("wenshu: \(f.message)\n".utf8))
+            throw ExitCode(1)
+        }
+        let api = try WenshuAPI(engine: engine, config: cfg, now: try store.parsedNow())
+        let app = buildApplication(api: api, host: host, port: port) { port in
+            FileHandle.standardError.write(Data("wenshu serve: listening on http://\(host):\(port)\n".utf8))
+        }
+        try await app.runService()
+    }
+}
