@@ -64,8 +64,16 @@ final class LineReader {
         func byte() -> Int32? {
             var c: UInt8 = 0
             while true {
+                // Wait in short polls so a Ctrl-C that lands between two reads is still seen.
+                if interruptRequested != 0 { return -2 }
+                var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&p, 1, 100)
+                if ready == 0 || (ready < 0 && errno == EINTR) { continue }
                 let n = Foundation.read(fd, &c, 1)
-                if n == 1 { return Int32(c) }
+                if n == 1 {
+                    if ProcessInfo.processInfo.environment["WENSHU_DEBUG_KEYS"] != nil { FileHandle.standardError.write(Data("[key \(c)]".utf8)) }
+                    return Int32(c)
+                }
                 if n == 0 { return nil }
                 if errno == EINTR {
                     if interruptRequested != 0 { return -2 }
@@ -98,5 +106,9 @@ final class LineReader {
         sigemptyset(&sa.sa_mask)
         sa.sa_flags = 0  // no SA_RESTART: a blocked read returns EINTR
         sigaction(SIGINT, &sa, nil)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 }

@@ -4,7 +4,7 @@ import Hummingbird
 import WenshuCore
 import WenshuServer
 
-struct Serve: AsyncParsableCommand {
+struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "HTTP 接口：POST /v1/ask 等（见 /openapi.yaml）。")
 
     @OptionGroup var store: StoreOptions
@@ -18,7 +18,20 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "配置文件（JSON）：tokens、limits、audit_log、bots。")
     var config: String
 
-    func run() async throws {
+    /// The CLI's root is synchronous (the chat's terminal handling relies on plain threads
+    /// and signals), so the server runs in a task while this thread waits for it.
+    func run() throws {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var failure: Error?
+        Task {
+            do { try await serve() } catch { failure = error }
+            done.signal()
+        }
+        done.wait()
+        if let failure { throw failure }
+    }
+
+    func serve() async throws {
         let cfg: ServerConfig
         do { cfg = try ServerConfig.load(config) } catch { throw ValidationError("配置文件有误：\(error)") }
         let engine: Engine

@@ -3,7 +3,7 @@ import Foundation
 import WenshuCore
 
 @main
-struct Wenshu: AsyncParsableCommand {
+struct Wenshu: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wenshu",
         abstract: "问数：用中文查询 12345 热线工单数据。",
