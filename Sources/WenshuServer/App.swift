@@ -7,6 +7,8 @@ import WenshuCore
 public let apiRoutes: [(method: String, path: String)] = [
     ("POST", "/v1/ask"), ("GET", "/v1/ask"), ("GET", "/v1/schema"), ("GET", "/v1/suggest"),
     ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/openapi.yaml"),
+    ("POST", "/bots/dingtalk"), ("GET", "/bots/wecom"), ("POST", "/bots/wecom"), ("POST", "/bots/feishu"),
+    ("GET", "/exports/{id}"),
 ]
 
 /// Builds the application; `wenshu serve` and the tests both call this.
@@ -21,6 +23,17 @@ public func buildApplication(api: WenshuAPI, host: String, port: Int,
     router.get("/healthz") { _, _ in Response.json("{\"status\": \"ok\", \"tickets\": \(api.engine.catalog.total)}") }
     router.get("/metrics") { _, _ in Response.text(api.metrics.render(), type: "text/plain; version=0.0.4") }
     router.get("/openapi.yaml") { _, _ in Response.text(OpenAPI.document, type: "application/yaml") }
+    let hub = BotHub(api: api)
+    let dingtalk = DingTalkBot(hub: hub), wecom = WeComBot(hub: hub), feishu = FeishuBot(hub: hub, client: FeishuClient())
+    router.post("/bots/dingtalk") { request, _ in try await dingtalk.handle(request, body: try await api.collectBody(request)) }
+    router.get("/bots/wecom") { request, _ in try wecom.verify(request) }
+    router.post("/bots/wecom") { request, _ in try await wecom.handle(request, body: try await api.collectBody(request)) }
+    router.post("/bots/feishu") { request, _ in try await feishu.handle(request, body: try await api.collectBody(request)) }
+    router.get("/exports/:id") { _, context in
+        let id = context.parameters.get("id")?.replacingOccurrences(of: ".csv", with: "") ?? ""
+        guard let csv = hub.exports.csv(id) else { throw APIError.notFound }
+        return Response.text(csv, type: "text/csv; charset=utf-8")
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(host, port: port), serverName: "wenshu"),
@@ -53,13 +66,17 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 extension WenshuAPI {
-    func postAsk(_ request: Request) async throws -> Response {
-        let token = try authenticate(request)
+    /// The request body, refused past the configured size.
+    func collectBody(_ request: Request) async throws -> ByteBuffer {
         let limit = config.limits.maxBodyBytes
         if let len = request.headers[.contentLength].flatMap({ Int($0) }), len > limit { throw APIError.tooLarge(limit) }
         var body = request.body
-        let buffer: ByteBuffer
-        do { buffer = try await body.collect(upTo: limit) } catch { throw APIError.tooLarge(limit) }
+        do { return try await body.collect(upTo: limit) } catch { throw APIError.tooLarge(limit) }
+    }
+
+    func postAsk(_ request: Request) async throws -> Response {
+        let token = try authenticate(request)
+        let buffer = try await collectBody(request)
         guard let obj = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
             throw APIError(status: .badRequest, code: "bad_json", message: "请求体需要是 JSON 对象，例如 {\"question\": \"上个月工单量\"}。")
         }

@@ -115,5 +115,41 @@ enum OpenAPI {
           security: []
           responses:
             "200": {description: OpenAPI 3 YAML, content: {application/yaml: {schema: {type: string}}}}
+          /bots/dingtalk:
+            post:
+              summary: DingTalk robot callback (timestamp + sign headers, HMAC-SHA256); replies with a markdown message
+              security: []
+              responses:
+                "200": {description: A markdown message, content: {application/json: {schema: {type: object}}}}
+                "403": {description: Bad or stale signature, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+          /bots/wecom:
+            get:
+              summary: WeCom URL verification (msg_signature, timestamp, nonce, echostr)
+              security: []
+              responses:
+                "200": {description: The decrypted echostr, content: {text/plain: {schema: {type: string}}}}
+                "403": {description: Bad signature, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+            post:
+              summary: WeCom encrypted XML message; encrypted passive reply
+              security: []
+              responses:
+                "200": {description: Encrypted XML reply, content: {application/xml: {schema: {type: string}}}}
+                "403": {description: Bad signature or ciphertext, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+          /bots/feishu:
+            post:
+              summary: Feishu event subscription (url_verification, im.message.receive_v1); replies through the reply API
+              security: []
+              responses:
+                "200": {description: Challenge or acknowledgement, content: {application/json: {schema: {type: object}}}}
+                "403": {description: Bad token, signature or ciphertext, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+          /exports/{id}:
+            get:
+              summary: Full CSV of a bot answer (unguessable id, expires after an hour)
+              security: []
+              parameters:
+                - {name: id, in: path, required: true, schema: {type: string}}
+              responses:
+                "200": {description: CSV, content: {text/csv: {schema: {type: string}}}}
+                "404": {description: Unknown or expired, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
     """
 }

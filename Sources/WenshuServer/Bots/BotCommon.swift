@@ -1,0 +1,126 @@
+import Foundation
+import WenshuCore
+
+/// What all three platforms share: who may see what, one conversation per chat, replies
+/// rendered for a chat window, and duplicate deliveries answered once.
+final class BotHub: @unchecked Sendable {
+    let api: WenshuAPI
+    private var seen: [String: (String, Date)] = [:]   // delivery id → reply
+    private let lock = NSLock()
+    let exports = ExportStore()
+
+    init(api: WenshuAPI) { self.api = api }
+
+    /// Platform section of the `bots` config.
+    func section(_ name: String) -> [String: Any]? { api.config.bots[name] as? [String: Any] }
+
+    /// The scope for a platform user or chat: `scopes[id]`, else `default_scope`, else refused.
+    func scope(platform: String, ids: [String]) -> (allowed: Bool, scope: Scope?) {
+        guard let cfg = section(platform) else { return (false, nil) }
+        // An empty object is the whole city; a malformed one refuses rather than widening.
+        func read(_ obj: Any) -> (Bool, Scope?) {
+            do { return (true, try ServerConfig.scope(from: obj)) } catch { return (false, nil) }
+        }
+        let scopes = cfg["scopes"] as? [String: Any] ?? [:]
+        for id in ids where !id.isEmpty {
+            if let s = scopes[id] { return read(s) }
+        }
+        if let d = cfg["default_scope"] { return read(d) }
+        return (false, nil)
+    }
+
+    /// A reply already made for this delivery, if the platform is retrying.
+    func replay(_ id: String) -> String? {
+        lock.lock(); defer { lock.unlock() }
+        return seen[id]?.0
+    }
+
+    func remember(_ id: String, _ reply: String) {
+        lock.lock(); defer { lock.unlock() }
+        seen[id] = (reply, Date())
+        if seen.count > 5000 {
+            let cutoff = Date().addingTimeInterval(-3600)
+            seen = seen.filter { $0.value.1 > cutoff }
+        }
+    }
+
+    /// Asks on behalf of a chat and renders the answer as markdown.
+    func ask(_ text: String, platform: String, chat: String, user: String, scopeIDs: [String]) async -> String {
+        let question = BotText.stripMentions(text)
+        if question.isEmpty { return "您好，我是问数。请直接提问，例如：上个月各区工单量排名" }
+        let (allowed, scope) = self.scope(platform: platform, ids: scopeIDs)
+        guard allowed else { return "抱歉，您（\(user)）还没有开通问数的数据权限，请联系管理员。" }
+        do {
+            let a = try await api.answer(question: question, sessionKey: "\(platform)|\(chat)", scope: scope, who: "\(platform):\(user)", channel: platform)
+            return BotText.markdown(a, exportURL: exports.link(for: a, base: api.config.publicBaseURL))
+        } catch let e as APIError {
+            return e.message
+        } catch {
+            return "查询失败，请稍后再试。"
+        }
+    }
+}
+
+/// Chat-window text: mentions out, answers in.
+enum BotText {
+    static func stripMentions(_ s: String) -> String {
+        var out = s.replacingOccurrences(of: "@_user_\\d+", with: "", options: .regularExpression)
+        out = out.replacingOccurrences(of: "@\\S+\\s", with: "", options: .regularExpression)
+        out = out.replacingOccurrences(of: "^@\\S+$", with: "", options: .regularExpression)
+        return out.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Interpretation, summary, the top rows as a markdown table, and a CSV link.
+    static func markdown(_ a: Answer, exportURL: String?, maxRows: Int = 10) -> String {
+        switch a.status {
+        case .answered:
+            var out = "**理解**：\(a.interpretation ?? "")\n\n\(a.summary ?? "")"
+            if a.rows.count > 1 || a.columns.count > 1 {
+                out += "\n\n| " + a.columns.joined(separator: " | ") + " |\n|" + String(repeating: " --- |", count: a.columns.count)
+                for r in a.rows.prefix(maxRows) {
+                    out += "\n| " + r.map { cell($0) }.joined(separator: " | ") + " |"
+                }
+                if a.rows.count > maxRows { out += "\n\n… 共 \(a.rows.count) 行" }
+            }
+            if let exportURL { out += "\n\n[下载完整 CSV](\(exportURL))" }
+            return out
+        default:
+            var out = a.message ?? ""
+            for (i, s) in a.suggestions.enumerated() { out += "\n\(i + 1). \(s)" }
+            if !a.suggestions.isEmpty { out += "\n\n回复编号即可选择。" }
+            return out
+        }
+    }
+
+    static func cell(_ v: DBValue) -> String {
+        let s: String
+        switch v {
+        case .real(let d): s = String(format: "%.4g", d)
+        default: s = Render.cellText(v)
+        }
+        return s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+}
+
+/// Full results behind unguessable, expiring links (GET /exports/ID.csv), so a chat reply
+/// can offer the whole table without handing out an API token.
+final class ExportStore: @unchecked Sendable {
+    private var items: [String: (String, Date)] = [:]
+    private let lock = NSLock()
+
+    func link(for a: Answer, base: String?) -> String? {
+        guard let base, a.status == .answered, !a.rows.isEmpty else { return nil }
+        let id = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        lock.lock(); defer { lock.unlock() }
+        let cutoff = Date().addingTimeInterval(-3600)
+        items = items.filter { $0.value.1 > cutoff }
+        items[id] = (Render.csv(a.columns, a.rows), Date())
+        return base.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/exports/\(id).csv"
+    }
+
+    func csv(_ id: String) -> String? {
+        lock.lock(); defer { lock.unlock() }
+        guard let (csv, t) = items[id], Date().timeIntervalSince(t) < 3600 else { return nil }
+        return csv
+    }
+}
