@@ -65,13 +65,13 @@ enum OpenAPI {
               application/json:
                 schema: {$ref: '#/components/schemas/AskRequest'}
           responses:
-            "200": {description: An answer (answered, clarify or unsupported), content: {application/json: {schema: {$ref: '#/components/schemas/Answer'}}, text/csv: {schema: {type: string}}}}
+            "200": {description: "An answer (answered, clarify or unsupported)", content: {application/json: {schema: {$ref: '#/components/schemas/Answer'}}, text/csv: {schema: {type: string}}}}
             "400": {description: Bad request, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
             "401": {description: Missing or unknown token, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
-            "403": {description: Outside the token's data scope (status denied), content: {application/json: {schema: {$ref: '#/components/schemas/Answer'}}}}
+            "403": {description: "Outside the token's data scope (status denied)", content: {application/json: {schema: {$ref: '#/components/schemas/Answer'}}}}
             "413": {description: Body too large, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
             "429": {description: Rate limited, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
-            "503": {description: The store failed (status error), content: {application/json: {schema: {$ref: '#/components/schemas/Answer'}}}}
+            "503": {description: "The store failed (status error)", content: {application/json: {schema: {$ref: '#/components/schemas/Answer'}}}}
         get:
           summary: Answer a question given as ?q=
           parameters:
@@ -85,7 +85,7 @@ enum OpenAPI {
             "403": {description: Outside the token's data scope, content: {application/json: {schema: {$ref: '#/components/schemas/Answer'}}}}
       /v1/schema:
         get:
-          summary: Data dictionary (dimensions with values and counts, metrics with definitions, time words)
+          summary: "Data dictionary (dimensions with values and counts, metrics with definitions, time words)"
           responses:
             "200": {description: The data dictionary, content: {application/json: {schema: {type: object, required: [dimensions, metrics, time_words, holidays]}}}}
             "401": {description: Missing or unknown token, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
@@ -105,7 +105,7 @@ enum OpenAPI {
             "200": {description: OK, content: {application/json: {schema: {type: object, required: [status]}}}}
       /metrics:
         get:
-          summary: Prometheus metrics (requests, latencies, outcomes by status)
+          summary: "Prometheus metrics (requests, latencies, outcomes by status)"
           security: []
           responses:
             "200": {description: Prometheus text format, content: {text/plain: {schema: {type: string}}}}
@@ -115,41 +115,41 @@ enum OpenAPI {
           security: []
           responses:
             "200": {description: OpenAPI 3 YAML, content: {application/yaml: {schema: {type: string}}}}
-          /bots/dingtalk:
-            post:
-              summary: DingTalk robot callback (timestamp + sign headers, HMAC-SHA256); replies with a markdown message
-              security: []
-              responses:
-                "200": {description: A markdown message, content: {application/json: {schema: {type: object}}}}
-                "403": {description: Bad or stale signature, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
-          /bots/wecom:
-            get:
-              summary: WeCom URL verification (msg_signature, timestamp, nonce, echostr)
-              security: []
-              responses:
-                "200": {description: The decrypted echostr, content: {text/plain: {schema: {type: string}}}}
-                "403": {description: Bad signature, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
-            post:
-              summary: WeCom encrypted XML message; encrypted passive reply
-              security: []
-              responses:
-                "200": {description: Encrypted XML reply, content: {application/xml: {schema: {type: string}}}}
-                "403": {description: Bad signature or ciphertext, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
-          /bots/feishu:
-            post:
-              summary: Feishu event subscription (url_verification, im.message.receive_v1); replies through the reply API
-              security: []
-              responses:
-                "200": {description: Challenge or acknowledgement, content: {application/json: {schema: {type: object}}}}
-                "403": {description: Bad token, signature or ciphertext, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
-          /exports/{id}:
-            get:
-              summary: Full CSV of a bot answer (unguessable id, expires after an hour)
-              security: []
-              parameters:
-                - {name: id, in: path, required: true, schema: {type: string}}
-              responses:
-                "200": {description: CSV, content: {text/csv: {schema: {type: string}}}}
-                "404": {description: Unknown or expired, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+      /bots/dingtalk:
+        post:
+          summary: "DingTalk robot callback (timestamp + sign headers, HMAC-SHA256); replies with a markdown message"
+          security: []
+          responses:
+            "200": {description: A markdown message, content: {application/json: {schema: {type: object}}}}
+            "403": {description: Bad or stale signature, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+      /bots/wecom:
+        get:
+          summary: "WeCom URL verification (msg_signature, timestamp, nonce, echostr)"
+          security: []
+          responses:
+            "200": {description: The decrypted echostr, content: {text/plain: {schema: {type: string}}}}
+            "403": {description: Bad signature, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+        post:
+          summary: WeCom encrypted XML message; encrypted passive reply
+          security: []
+          responses:
+            "200": {description: Encrypted XML reply, content: {application/xml: {schema: {type: string}}}}
+            "403": {description: Bad signature or ciphertext, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+      /bots/feishu:
+        post:
+          summary: "Feishu event subscription (url_verification, im.message.receive_v1); replies through the reply API"
+          security: []
+          responses:
+            "200": {description: Challenge or acknowledgement, content: {application/json: {schema: {type: object}}}}
+            "403": {description: "Bad token, signature or ciphertext", content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+      /exports/{id}:
+        get:
+          summary: "Full CSV of a bot answer (unguessable id, expires after an hour)"
+          security: []
+          parameters:
+            - {name: id, in: path, required: true, schema: {type: string}}
+          responses:
+            "200": {description: CSV, content: {text/csv: {schema: {type: string}}}}
+            "404": {description: Unknown or expired, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
     """
 }
