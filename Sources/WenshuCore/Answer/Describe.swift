@@ -29,6 +29,9 @@ enum Describe {
             parts.append(p.metric.label)
             if let n = p.limit { parts.append(p.ascending ? "最低\(n)个" : (n == 1 ? "最高" : "前\(n)")) } else { parts.append(p.ascending ? "升序" : "排名") }
         case .trend(let g): parts.append(p.metric.label); parts.append(g.label + "趋势")
+        case .periodRank(let g):
+            parts.append(p.metric.label)
+            parts.append(g.label + (p.limit.map { $0 == 1 ? (p.ascending ? "最低" : "最高") : "前\($0)" } ?? "排名"))
         case .compare(let spec): parts.append(p.metric.label); parts.append(compareWord(spec) + "（对比\(p.previous?.label ?? "")）")
         case .groupCompare(let d, let spec):
             parts.append("按\(d.label)"); parts.append(p.metric.label); parts.append(compareWord(spec) + "（对比\(p.previous?.label ?? "")）")

@@ -25,6 +25,10 @@ enum Summary {
             }
             let last = rows[rows.count - 1]
             return "\(when)\(subject)按\(d.label)共列出\(rows.count)\(d.unitWord)，\(what)\(topWord)的是\(name)（\(Describe.value(first[1], m))），\(bottomWord)的是\(last[0].description)（\(Describe.value(last[1], m))）。"
+        case .periodRank:
+            guard let first = rows.first else { return "\(when)\(subject)没有数据。" }
+            let word = p.ascending ? (m.isCount ? "最少" : "最低") : (m.isCount ? "最多" : "最高")
+            return "\(when)\(subject)\(m.isCount ? "数量" : m.label)\(word)的是\(first[0].description)（\(Describe.value(first[1], m))）。"
         case .trend(let g):
             guard let first = rows.first, let last = rows.last else { return "\(when)\(subject)没有数据。" }
             let valued = rows.filter { $0[1].doubleValue != nil }

@@ -14,6 +14,8 @@ enum RuleProductions {
         guard i < a.count, let t = a[i]?.text else { return nil }
         return Dimension(rawValue: t)
     }
+    private static func i(_ a: [Sem?], _ k: Int) -> Bool { k < a.count && a[k] != nil }
+
     private static func positive(_ n: Int?, max: Int = 100_000) -> Int? {
         guard let n, n > 0, n <= max else { return nil }
         return n
@@ -62,6 +64,11 @@ enum RuleProductions {
         "list_limit": { a in positive(num(a, 0), max: 1000).map { .slots([.list, .limit($0)]) } },
         "group": { a in dim(a, 0).map { .slots([.group($0)]) } },
         "which": { a in dim(a, 0).map { .slots([.group($0), .top]) } },
+        "which_period": { a in
+            guard i(a, 0) else { return nil }
+            guard let g = a[0]?.text.flatMap(Grain.init(rawValue:)) else { return nil }
+            return .slots([.grain(g), .top])
+        },
         "which_many": { a in dim(a, 0).map { .slots([.group($0)]) } },
         "limit_group": { a in
             guard let n = positive(num(a, 0), max: 1000), let d = dim(a, 1) else { return nil }

@@ -105,13 +105,14 @@ public enum Flag: String, CaseIterable, Hashable, Sendable {
 
 /// Trend granularity.
 public enum Grain: String, Hashable, Sendable {
-    case day, week, month, year
+    case day, week, month, quarter, year
 
     public var label: String {
         switch self {
         case .day: return "按日"
         case .week: return "按周"
         case .month: return "按月"
+        case .quarter: return "按季度"
         case .year: return "按年"
         }
     }

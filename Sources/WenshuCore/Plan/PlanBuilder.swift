@@ -133,6 +133,10 @@ struct PlanBuilder {
             let wasList = followup && plan.shape == .list
             plan.shape = .list
             plan.limit = d.limit ?? (wasList ? plan.limit : nil) ?? 20
+        } else if (d.threshold != nil || d.repeatCallers) && (d.limit != nil || d.top) {
+            // 一人多诉前十名: rank the callers themselves.
+            plan.shape = .group(.caller)
+            plan.limit = d.limit ?? 1
         } else if d.threshold != nil || d.repeatCallers {
             let (n, strict) = d.threshold ?? (2, false)
             plan.shape = .repeatCallers(min: strict ? n + 1 : n)
@@ -156,8 +160,13 @@ struct PlanBuilder {
             }
             plan.limit = d.limit
         } else if let g = d.grain ?? (d.trend ? autoGrain(plan.time) : nil) {
-            plan.shape = .trend(g)
-            plan.limit = nil
+            if d.top || d.limit != nil || (d.ascending != nil && !d.trend) {
+                plan.shape = .periodRank(g)
+                plan.limit = d.limit ?? (d.top ? 1 : nil)
+            } else {
+                plan.shape = .trend(g)
+                plan.limit = nil
+            }
         } else if let g = group {
             if g == .caller, d.threshold == nil { plan.shape = .group(.caller) } else { plan.shape = .group(g) }
             plan.limit = d.limit ?? (d.top ? 1 : nil)

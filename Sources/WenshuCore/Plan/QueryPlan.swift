@@ -10,6 +10,8 @@ public enum Shape: Hashable, Sendable {
     case value
     case group(Dimension)
     case trend(Grain)
+    /// Periods ranked by value (今年工单量最多的月份).
+    case periodRank(Grain)
     case compare(CompareSpec)
     case groupCompare(Dimension, CompareSpec)
     case share(Dimension?)

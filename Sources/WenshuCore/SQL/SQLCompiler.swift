@@ -33,6 +33,12 @@ public struct SQLCompiler: Sendable {
             b.append(whereClause(conditions(plan)))
             b.raw(" GROUP BY p ORDER BY p")
             columns = ["时间", v]
+        case .periodRank(let g):
+            b.append(Fragment("SELECT \(dialect.periodLabel(g, of: "created_at")) AS p, ") + measure(plan.metric) + Fragment(" AS v FROM tickets"))
+            b.append(whereClause(conditions(plan)))
+            b.raw(" GROUP BY p ORDER BY \(order(plan, "v", "p"))")
+            limit(&b, plan.limit)
+            columns = ["时间", v]
         case .compare:
             let prev = plan.previous ?? plan.time!
             var cur = Fragment("WITH x AS (SELECT (SELECT ") + measure(plan.metric) + Fragment(" FROM tickets")

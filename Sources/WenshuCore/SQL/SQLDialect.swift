@@ -19,6 +19,7 @@ public struct SQLiteDialect: SQLDialect {
         case .day: return "substr(\(c), 1, 10)"
         case .week: return "date(\(c), 'weekday 0', '-6 days')"
         case .month: return "substr(\(c), 1, 7)"
+        case .quarter: return "substr(\(c), 1, 4) || '-Q' || ((substr(\(c), 6, 2) + 2) / 3)"
         case .year: return "substr(\(c), 1, 4)"
         }
     }

@@ -96,15 +96,7 @@ extension Database {
         guard Int(sqlite3_bind_parameter_count(stmt)) == params.count else {
             throw StoreError(.denied, "SQL 校验未通过：参数个数不符。", sql: sql)
         }
-        for (i, p) in params.enumerated() {
-            let idx = Int32(i + 1)
-            switch p {
-            case .null: sqlite3_bind_null(stmt, idx)
-            case .integer(let v): sqlite3_bind_int64(stmt, idx, v)
-            case .real(let v): sqlite3_bind_double(stmt, idx, v)
-            case .text(let v): sqlite3_bind_text(stmt, idx, v, -1, sqliteTransient)
-            }
-        }
+        bindAll(params, to: stmt)
         let n = Int(sqlite3_column_count(stmt))
         let columns = (0..<n).map { String(cString: sqlite3_column_name(stmt, Int32($0))) }
         let cap = rowCap ?? state.policy.rowCap
