@@ -35,6 +35,13 @@ struct Ask: ParsableCommand {
             let items = try BatchFile.read(batch)
             var sessions: [String: Conversation] = [:]
             for item in items {
+                if let problem = item.problem {
+                    var a = Answer(question: item.question, status: .unsupported)
+                    a.id = item.id
+                    a.message = problem
+                    emit(a, engine: engine)
+                    continue
+                }
                 var conv = item.session.flatMap { sessions[$0] } ?? Conversation()
                 var a = engine.ask(item.question, conversation: &conv)
                 a.id = item.id
@@ -65,6 +72,8 @@ struct BatchItem {
     let id: String?
     let question: String
     let session: String?
+    /// Why the line could not be read; it still gets an answer line, so output stays aligned.
+    var problem: String? = nil
 }
 
 enum BatchFile {
@@ -78,7 +87,10 @@ enum BatchFile {
             if t.isEmpty { continue }
             guard let obj = try? JSONSerialization.jsonObject(with: Data(t.utf8)) as? [String: Any],
                   let q = obj["question"] as? String else {
-                throw ValidationError("\(path):\(i + 1): 需要 JSON 对象，含字符串字段 question。")
+                let obj = try? JSONSerialization.jsonObject(with: Data(t.utf8)) as? [String: Any]
+                let id = (obj?["id"] as? String) ?? (obj?["id"] as? NSNumber)?.stringValue
+                items.append(BatchItem(id: id, question: "", session: nil, problem: "第\(i + 1)行需要 JSON 对象，含字符串字段 question。"))
+                continue
             }
             let id = (obj["id"] as? String) ?? (obj["id"] as? NSNumber)?.stringValue
             let session = (obj["session"] as? String) ?? (obj["session"] as? NSNumber)?.stringValue

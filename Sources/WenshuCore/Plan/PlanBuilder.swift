@@ -58,6 +58,12 @@ struct PlanBuilder {
         for key in d.places {
             switch resolvePlace(key) {
             case .success(let p):
+                // Two places of one level (西湖区和拱墅区) cannot both be a filter: ask, rather than drop one.
+                if let other = resolvedPlaces.values.first(where: { $0.level == p.level && $0.name != p.name }) {
+                    let both = [other.name, p.name]
+                    return .clarify("一次只能看一个\(p.level.label)：\(both.joined(separator: "还是"))？也可以问“各\(p.level == .district ? "区" : p.level.label)…排名”对比它们。",
+                                    suggestions: both.map { name in question.replacingOccurrences(of: other.name, with: name).replacingOccurrences(of: "和" + p.name, with: "").replacingOccurrences(of: "和" + key, with: "") })
+                }
                 resolvedPlaces[key] = p
                 plan.setFilter(p.level, p.name)
             case .failure(let r): return r.reading
