@@ -52,6 +52,17 @@ final class SQLGuardTests: XCTestCase {
         }
     }
 
+    func testInterruptCancelsARunningQuery() throws {
+        // What Ctrl-C in the chat does: another thread interrupts the connection.
+        let db = try Database.openReadOnly(Fixtures.sharedStore)
+        db.install(policy: .tickets)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { db.interrupt() }
+        XCTAssertThrowsError(try db.query("SELECT COUNT(*) FROM tickets a, tickets b, tickets c", [])) { e in
+            XCTAssertEqual((e as? StoreError)?.code, .cancelled)
+        }
+        XCTAssertEqual(try db.query("SELECT COUNT(*) FROM tickets", []).rows.count, 1, "the connection still works")
+    }
+
     func testReadOnlyConnectionCannotWriteEvenWithoutGuard() throws {
         let db = try Database.openReadOnly(Fixtures.sharedStore)
         XCTAssertThrowsError(try db.execute("DELETE FROM tickets"))

@@ -117,6 +117,11 @@ final class BotTests: XCTestCase {
             let reply = XMLFields.parse(Data(try c.decrypt(replyEnc).utf8))
             XCTAssertEqual(reply["ToUserName"], "zhangsan")
             XCTAssertTrue(reply["Content"]?.contains("按区县") ?? false, reply["Content"] ?? "")
+            // A stale timestamp, correctly signed, is refused.
+            let old = String(Int(Date().timeIntervalSince1970) - 7200)
+            let staleSig = c.signature(old, nonce, encMsg)
+            let stale = try await client.execute(uri: "/bots/wecom?msg_signature=\(staleSig)&timestamp=\(old)&nonce=\(nonce)", method: .post, body: ByteBuffer(string: body))
+            XCTAssertEqual(stale.status, .forbidden)
             // Tampered signature.
             let t = try await client.execute(uri: "/bots/wecom?msg_signature=\(String(msig.reversed()))&timestamp=\(ts)&nonce=\(nonce)", method: .post, body: ByteBuffer(string: body))
             XCTAssertEqual(t.status, .forbidden)
