@@ -35,7 +35,9 @@ enum Describe {
         case .compare(let spec): parts.append(p.metric.label); parts.append(compareWord(spec) + "（对比\(p.previous?.label ?? "")）")
         case .groupCompare(let d, let spec):
             parts.append("按\(d.label)"); parts.append(p.metric.label); parts.append(compareWord(spec) + "（对比\(p.previous?.label ?? "")）")
-        case .share(let d?): parts.append("按\(d.label)"); parts.append("占比")
+        case .share(let d?):
+            parts.append("按\(d.label)")
+            parts.append("占比" + (p.limit.map { $0 == 1 ? (p.ascending ? "最低" : "最高") : "前\($0)" } ?? ""))
         case .share(nil):
             switch p.shareOf {
             case .filter(_, let v)?: parts.append("\(v)占比")

@@ -44,7 +44,7 @@ public enum Dimension: String, CaseIterable, Hashable, Sendable, Codable, Coding
 public enum Metric: String, CaseIterable, Hashable, Sendable {
     case count, closedCount = "closed_count", closeRate = "close_rate", onTimeRate = "ontime_rate"
     case satisfactionRate = "satisfaction_rate", dissatisfactionRate = "dissatisfaction_rate"
-    case resolveRate = "resolve_rate", avgHours = "avg_hours", overdueCount = "overdue_count"
+    case resolveRate = "resolve_rate", avgHours = "avg_hours", overdueCount = "overdue_count", overdueRate = "overdue_rate"
 
     public var label: String {
         switch self {
@@ -57,12 +57,13 @@ public enum Metric: String, CaseIterable, Hashable, Sendable {
         case .resolveRate: return "解决率"
         case .avgHours: return "平均办理时长(小时)"
         case .overdueCount: return "超期工单数"
+        case .overdueRate: return "超期率"
         }
     }
 
     public var isRate: Bool {
         switch self {
-        case .closeRate, .onTimeRate, .satisfactionRate, .dissatisfactionRate, .resolveRate: return true
+        case .closeRate, .onTimeRate, .satisfactionRate, .dissatisfactionRate, .resolveRate, .overdueRate: return true
         default: return false
         }
     }
@@ -80,6 +81,7 @@ public enum Metric: String, CaseIterable, Hashable, Sendable {
         case .resolveRate: return "resolved = 1 / 已评价"
         case .avgHours: return "已办结工单从受理到办结的平均小时数"
         case .overdueCount: return "closed_at > due_at，或未办结且 due_at < now"
+        case .overdueRate: return "超期工单数 / 工单量（本项目的扩展，合同未定义）"
         }
     }
 }
@@ -87,6 +89,7 @@ public enum Metric: String, CaseIterable, Hashable, Sendable {
 /// Yes/no conditions on a ticket named by everyday words (紧急, 没办结, 超期, 不满意…).
 public enum Flag: String, CaseIterable, Hashable, Sendable {
     case urgent, open, closed, overdue, satisfied, unsatisfied, resolved, unresolved, rated
+    case pending, inProgress = "in_progress"
 
     public var label: String {
         switch self {
@@ -99,6 +102,8 @@ public enum Flag: String, CaseIterable, Hashable, Sendable {
         case .resolved: return "已解决"
         case .unresolved: return "未解决"
         case .rated: return "已回访"
+        case .pending: return "待派单"
+        case .inProgress: return "办理中"
         }
     }
 }

@@ -154,6 +154,7 @@ struct PlanBuilder {
         } else if d.share {
             let g = group ?? (followup ? plan.shape.groupDimension : nil)
             plan.shape = .share(g)
+            plan.ascending = d.ascending ?? false
             if g == nil {
                 guard let target = shareTarget(d, resolvedPlaces) else {
                     return .clarify("想看哪一部分的占比？例如“上个月投诉占全部工单的比例”或“今年各区工单占比”。", suggestions: examples)
@@ -164,7 +165,7 @@ struct PlanBuilder {
                 case .flag(let f): plan.flags.removeAll { $0 == f }
                 }
             }
-            plan.limit = d.limit
+            plan.limit = d.limit ?? (d.top ? 1 : nil)
         } else if let g = d.grain ?? (d.trend ? autoGrain(plan.time) : nil) {
             if d.top || d.limit != nil || (d.ascending != nil && !d.trend) {
                 plan.shape = .periodRank(g)

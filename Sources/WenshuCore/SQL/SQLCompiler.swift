@@ -62,7 +62,7 @@ public struct SQLCompiler: Sendable {
             let base = conditions(plan)
             b.append(Fragment("SELECT \(d.column), COUNT(*) AS n, \(dialect.real("COUNT(*)")) / (SELECT COUNT(*) FROM tickets") + whereClause(base) + Fragment(") AS share FROM tickets"))
             b.append(whereClause(base + [Fragment("\(d.column) IS NOT NULL")]))
-            b.raw(" GROUP BY \(d.column) ORDER BY n DESC, \(d.column)")
+            b.raw(" GROUP BY \(d.column) ORDER BY \(order(plan, "n", d.column))")
             limit(&b, plan.limit)
             columns = [d.label, "数量", "占比"]
         case .share(nil):
@@ -135,6 +135,8 @@ public struct SQLCompiler: Sendable {
         case .resolved: return Fragment("resolved = 1")
         case .unresolved: return Fragment("resolved = 0")
         case .rated: return Fragment("satisfaction IS NOT NULL")
+        case .pending: return Fragment("status = \(P)", [.text("待派单")])
+        case .inProgress: return Fragment("status = \(P)", [.text("办理中")])
         }
     }
 
@@ -177,6 +179,7 @@ public struct SQLCompiler: Sendable {
         case .satisfactionRate: return rate(flagCondition(.satisfied), flagCondition(.rated))
         case .dissatisfactionRate: return rate(flagCondition(.unsatisfied), flagCondition(.rated))
         case .resolveRate: return rate(Fragment("resolved = 1"), Fragment("resolved IS NOT NULL"))
+        case .overdueRate: return rate(flagCondition(.overdue), nil)
         case .avgHours:
             var cond = Fragment("status = \(P)", [SQLCompiler.closed])
             if let p { cond = Fragment("(") + p + Fragment(") AND ") + cond }
