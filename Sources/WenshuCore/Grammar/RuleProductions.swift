@@ -24,8 +24,14 @@ enum RuleProductions {
     private static let table: [String: Ctor] = [
         // Time
         "year_abs": { a in
-            guard let y = num(a, 0), (1990...2100).contains(y) else { return nil }
+            guard var y = num(a, 0) else { return nil }
+            if (10...99).contains(y) { y += 2000 }  // 24年 = 2024
+            guard (1990...2100).contains(y) else { return nil }
             return .time(.year(.absolute(y)))
+        },
+        "xun": { a in
+            guard let t = time(a, 0), let n = num(a, 1) else { return nil }
+            return .time(.xun(t, n))
         },
         "month_of": { a in
             guard let m = num(a, 0), (1...12).contains(m) else { return nil }

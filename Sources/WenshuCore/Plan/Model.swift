@@ -90,6 +90,7 @@ public enum Metric: String, CaseIterable, Hashable, Sendable {
 public enum Flag: String, CaseIterable, Hashable, Sendable {
     case urgent, open, closed, overdue, satisfied, unsatisfied, resolved, unresolved, rated
     case pending, inProgress = "in_progress"
+    case workday, weekend
 
     public var label: String {
         switch self {
@@ -104,6 +105,8 @@ public enum Flag: String, CaseIterable, Hashable, Sendable {
         case .rated: return "已回访"
         case .pending: return "待派单"
         case .inProgress: return "办理中"
+        case .workday: return "工作日"
+        case .weekend: return "周末"
         }
     }
 }

@@ -137,6 +137,8 @@ public struct SQLCompiler: Sendable {
         case .rated: return Fragment("satisfaction IS NOT NULL")
         case .pending: return Fragment("status = \(P)", [.text("待派单")])
         case .inProgress: return Fragment("status = \(P)", [.text("办理中")])
+        case .workday: return Fragment("strftime('%w', created_at) NOT IN ('0', '6')")
+        case .weekend: return Fragment("strftime('%w', created_at) IN ('0', '6')")
         }
     }
 

@@ -30,6 +30,10 @@ public indirect enum TimeExpr: Hashable, Sendable {
     case lastYears(Int)
     case yearToDate
     case range(TimeExpr, TimeExpr)
+    /// 上旬/中旬/下旬 of a month: days 1–10, 11–20, 21–end.
+    case xun(TimeExpr, Int)
+    /// Saturday and Sunday of an ISO week; nil = the latest weekend that has begun.
+    case weekend(Int?)
 
     /// Parses the value column of a time word in the lexicon: `month -1`, `day 0`,
     /// `weekday 3`, `weekday -1 3` (上周三), `quarter 0`, `year -1`, `ytd`, `holiday 国庆`,
@@ -52,6 +56,8 @@ public indirect enum TimeExpr: Hashable, Sendable {
         case ("last_days", 2): self = .lastDays(n!)
         case ("last_months", 2): self = .lastMonths(n!)
         case ("last_years", 2): self = .lastYears(n!)
+        case ("weekend", 1): self = .weekend(nil)
+        case ("weekend", 2): self = .weekend(n!)
         default: return nil
         }
     }
@@ -136,6 +142,14 @@ public indirect enum TimeExpr: Hashable, Sendable {
             return TimeRange(Day(today.year - n + 1, 1, 1), Day(today.year + 1, 1, 1))
         case .yearToDate:
             return TimeRange(Day(today.year, 1, 1), today.adding(days: 1))
+        case .xun(let m, let part):
+            guard let r = m.resolve(now, holidays: holidays), r.monthCount == 1, (1...3).contains(part) else { return nil }
+            let s = r.start.adding(days: (part - 1) * 10)
+            return TimeRange(s, part == 3 ? r.end : s.adding(days: 10))
+        case .weekend(let w):
+            var sat = today.monday.adding(days: 7 * (w ?? 0) + 5)
+            if w == nil, sat > today { sat = sat.adding(days: -7) }
+            return TimeRange(sat, sat.adding(days: 2))
         case .range(let a, let b):
             guard let ra = a.resolve(now, holidays: holidays), let rb = b.resolve(now, holidays: holidays) else { return nil }
             // 从11月到2月 across a year end: the start is the latest one before the end.
