@@ -26,6 +26,7 @@ public final class Engine: @unchecked Sendable {
         self.scope = scope
         self.fixedNow = now
         self.dialect = SQLiteDialect()
+        self.examples = Engine.makeExamples(catalog, scope: scope)
         if let scope { try check(scope) }
     }
 
@@ -39,6 +40,7 @@ public final class Engine: @unchecked Sendable {
         scope = other.scope
         fixedNow = other.fixedNow
         dialect = other.dialect
+        examples = other.examples
     }
 
     static func open(_ path: String, policy: SQLPolicy) throws -> Database {
@@ -57,10 +59,11 @@ public final class Engine: @unchecked Sendable {
 
     public var now: Now { fixedNow ?? Now.wallClock() }
 
-    /// Example questions drawn from the store's own places and categories (computed once).
-    public private(set) lazy var examples: [String] = makeExamples()
+    /// Example questions drawn from the store's own places and categories (computed once,
+    /// at init: engines are read from several threads).
+    public let examples: [String]
 
-    private func makeExamples() -> [String] {
+    static func makeExamples(_ catalog: Catalog, scope: Scope?) -> [String] {
         let d = catalog.values(.district).first.map { scope?.name ?? $0 } ?? "全市"
         let sub = catalog.values(.subcategory).first ?? "供水"
         return [

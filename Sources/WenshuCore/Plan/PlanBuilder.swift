@@ -46,9 +46,6 @@ struct PlanBuilder {
             if followup, !d.versus, plan.time != nil, d.time == nil { shiftToLastYear = true } else { d.compare = .lastYear }
         }
         plan.scope = scope
-        if followup, d.groups.isEmpty, d.grain == nil, !d.trend, d.compare == nil, !d.share, !d.list, d.rowRef == nil {
-            // Keep the previous shape; a new limit/order applies to it.
-        }
 
         // Places.
         var resolvedPlaces: [String: Catalog.Place] = [:]
