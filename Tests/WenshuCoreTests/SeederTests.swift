@@ -64,6 +64,15 @@ final class SeederTests: XCTestCase {
         }
     }
 
+    func testSpikeQuestionFindsTheInjectedIncident() throws {
+        let inc = try XCTUnwrap(SeederTests.shared.1.incidents.first { $0.subcategory == "噪声扰民" })
+        let e = try Engine(path: SeederTests.shared.0, resources: Fixtures.resources, now: SeederTests.now)
+        var c = Conversation()
+        let a = e.ask("本月哪个街道的噪声扰民突增", conversation: &c)
+        XCTAssertEqual(a.status, .answered)
+        XCTAssertEqual(a.rows.first?.first?.stringValue, inc.street, a.summary ?? "")
+    }
+
     func testSecondCityAnswersItsOwnPlaces() throws {
         let (path, _) = try SeederTests.generate(count: 8000, seed: 2, city: "chengdu")
         let e = try Engine(path: path, resources: Fixtures.resources, now: SeederTests.now)

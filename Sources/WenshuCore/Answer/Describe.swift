@@ -35,6 +35,7 @@ enum Describe {
         case .compare(let spec): parts.append(p.metric.label); parts.append(compareWord(spec) + "（对比\(p.previous?.label ?? "")）")
         case .groupCompare(let d, let spec):
             parts.append("按\(d.label)"); parts.append(p.metric.label); parts.append(compareWord(spec) + "（对比\(p.previous?.label ?? "")）")
+            if p.byGrowth { parts.append("增量最大" + (p.limit.map { $0 == 1 ? "" : "前\($0)" } ?? "")) }
         case .share(let d?):
             parts.append("按\(d.label)")
             parts.append("占比" + (p.limit.map { $0 == 1 ? (p.ascending ? "最低" : "最高") : "前\($0)" } ?? ""))

@@ -54,6 +54,9 @@ enum Summary {
                 if let rate = r[3].doubleValue { s += "（\(rate >= 0 ? "+" : "")\(Describe.percent(rate))）" }
             }
             return s + "。" + partialNote
+        case .groupCompare(let d, _) where p.byGrowth:
+            guard let first = rows.first, let delta = first[3].doubleValue else { return "\(when)\(subject)没有数据。" }
+            return "\(when)与\(p.previous?.label ?? "上期")相比，\(subject)增加最多的\(d.label)是\(first[0].description)：\(Describe.value(first[1], m))，上期\(Describe.value(first[2], m))，增加\(Describe.value(.real(delta), m))。" + partialNote
         case .groupCompare(let d, _):
             guard let first = rows.first else { return "\(when)\(subject)没有数据。" }
             return "\(when)\(subject)按\(d.label)对比\(p.previous?.label ?? "上期")，本期\(m.label)最高的是\(first[0].description)（\(Describe.value(first[1], m))，上期\(Describe.value(first[2], m))）。" + partialNote

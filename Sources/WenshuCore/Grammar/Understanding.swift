@@ -127,6 +127,7 @@ public struct QuestionParser: Sendable {
             case "previous": return [.compare(.previous)]
             case "last_year": return [.compare(.lastYear)]
             case "same_period": return [.samePeriodLastYear]
+            case "spike": return [.spike]
             case "repeat": return [.repeatCallers]
             default: return []
             }

@@ -25,6 +25,7 @@ struct Draft {
     var wholeCity = false
     var samePeriod = false
     var versus = false
+    var spike = false
     var refusals: [String] = []
     /// Conditions in question order, and how many came before the share word (占比 of what).
     enum Condition { case filter(Dimension, String), place(String), flag(Flag) }
@@ -61,13 +62,14 @@ struct Draft {
             case .noTime: noTime = true
             case .samePeriodLastYear: samePeriod = true
             case .versus: versus = true
+            case .spike: spike = true
             case .refuse(let why): refusals.append(why)
             }
         }
     }
 
     var asksMeasure: Bool {
-        metric != nil || countWord || list || share || repeatCallers || threshold != nil
+        metric != nil || countWord || list || share || repeatCallers || threshold != nil || spike
     }
 
     var isFollowupShaped: Bool {
@@ -77,6 +79,6 @@ struct Draft {
     var isEmpty: Bool {
         time == nil && compare == nil && filters.isEmpty && places.isEmpty && flags.isEmpty && metric == nil
             && groups.isEmpty && grain == nil && !trend && !share && !list && limit == nil && !top && content.isEmpty
-            && threshold == nil && !repeatCallers && !countWord && rowRef == nil && ascending == nil && !samePeriod
+            && threshold == nil && !repeatCallers && !countWord && rowRef == nil && ascending == nil && !samePeriod && !spike
     }
 }

@@ -163,5 +163,7 @@ public enum Slot: Hashable, Sendable {
     case samePeriodLastYear
     /// Words that ask for a comparison (比, 相比, 增长, 多了…).
     case versus
+    /// 突增/预警: which groups grew most against the period before.
+    case spike
     case refuse(String)
 }

@@ -132,7 +132,17 @@ struct PlanBuilder {
 
         // Shape.
         let group = d.groups.first
-        if d.list {
+        if d.spike {
+            // 突增/预警: each group this period against the period before, largest growth first.
+            if plan.time == nil {
+                plan.time = TimeExpr.lastDays(7).resolve(now, holidays: holidays)
+                plan.timeExpr = .lastDays(7)
+            }
+            let g = group ?? (plan.filter(.street) != nil ? Dimension.community : .street)
+            plan.shape = .groupCompare(g, d.compare ?? .previous)
+            plan.byGrowth = true
+            plan.limit = d.limit ?? (d.top ? 1 : 10)
+        } else if d.list {
             let wasList = followup && plan.shape == .list
             plan.shape = .list
             plan.limit = d.limit ?? (wasList ? plan.limit : nil) ?? 20

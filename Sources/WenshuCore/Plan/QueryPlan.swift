@@ -56,6 +56,8 @@ public struct QueryPlan: Hashable, Sendable {
     /// The comparison period, resolved.
     public var previous: TimeRange?
     public var strictThreshold = false
+    /// Rank a grouped comparison by its growth (突增/预警) instead of the current value.
+    public var byGrowth = false
 
     public init() {}
 
@@ -76,7 +78,7 @@ public struct QueryPlan: Hashable, Sendable {
         a.time == b.time && a.filters.map { "\($0.0.rawValue)=\($0.1)" } == b.filters.map { "\($0.0.rawValue)=\($0.1)" }
             && a.flags == b.flags && a.content == b.content && a.metric == b.metric && a.shape == b.shape
             && a.shareOf == b.shareOf && a.ascending == b.ascending && a.limit == b.limit && a.previous == b.previous
-            && a.strictThreshold == b.strictThreshold && a.scope == b.scope
+            && a.strictThreshold == b.strictThreshold && a.scope == b.scope && a.byGrowth == b.byGrowth
     }
 
     public func hash(into h: inout Hasher) {

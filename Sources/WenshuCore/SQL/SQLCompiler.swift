@@ -55,7 +55,7 @@ public struct SQLCompiler: Sendable {
             b.append(Fragment("SELECT g, cur, prev, cur - prev AS delta, CASE WHEN prev = 0 THEN NULL ELSE \(dialect.real("(cur - prev)")) / prev END AS change_rate FROM (SELECT \(d.column) AS g, ")
                      + measure(plan.metric, within: inCur) + Fragment(" AS cur, ") + measure(plan.metric, within: inPrev) + Fragment(" AS prev FROM tickets"))
             b.append(whereClause(conds))
-            b.raw(" GROUP BY \(d.column)) ORDER BY \(order(plan, "cur", "g"))")
+            b.raw(" GROUP BY \(d.column)) ORDER BY " + (plan.byGrowth ? "delta DESC, g" : order(plan, "cur", "g")))
             limit(&b, plan.limit)
             columns = [d.label, "本期", "上期", "变化", "变化率"]
         case .share(let d?):
