@@ -41,12 +41,15 @@ public indirect enum TimeExpr: Hashable, Sendable {
     public init?(lexicon value: String) {
         let p = value.split(separator: " ").map(String.init)
         guard let op = p.first else { return nil }
-        let n = p.dropFirst().first.flatMap { Int($0) }
+        let nums = p.dropFirst().map { Int($0) }
+        // A malformed value (day x) is a load error, never a crash.
+        guard op == "holiday" || nums.allSatisfy({ $0 != nil }) else { return nil }
+        let n = nums.first ?? nil
         switch (op, p.count) {
         case ("day", 2): self = .day(n!)
         case ("week", 2): self = .week(n!)
         case ("weekday", 2): self = .weekday(week: nil, day: n!)
-        case ("weekday", 3): self = .weekday(week: n!, day: Int(p[2])!)
+        case ("weekday", 3): self = .weekday(week: n!, day: nums[1]!)
         case ("month", 2): self = .month(n!)
         case ("quarter", 2): self = .quarter(n!)
         case ("year", 2): self = .year(.relative(n!))
