@@ -26,6 +26,7 @@ enum Describe {
         case .value: parts.append(p.metric.label)
         case .group(let d):
             parts.append("按\(d.label)")
+            if let h = p.having { parts.append((h.strict ? "超过" : "至少") + "\(h.value)") }
             parts.append(p.metric.label)
             if let n = p.limit { parts.append(p.ascending ? "最低\(n)个" : (n == 1 ? "最高" : "前\(n)")) } else { parts.append(p.ascending ? "升序" : "排名") }
         case .trend(let g): parts.append(p.metric.label); parts.append(g.label + "趋势")

@@ -29,6 +29,15 @@ enum RuleProductions {
             guard (1990...2100).contains(y) else { return nil }
             return .time(.year(.absolute(y)))
         },
+        "month_span": { a in
+            guard let x = num(a, 0), let y = num(a, 1), (1...12).contains(x), (1...12).contains(y), x <= y else { return nil }
+            return .time(.range(.monthOf(nil, x), .monthOf(nil, y)))
+        },
+        "having_gt": { a in
+            guard let n = num(a, 0), n >= 0 else { return nil }
+            return .slots([.having(n, strict: true)])
+        },
+        "having_ge": { a in positive(num(a, 0)).map { .slots([.having($0, strict: false)]) } },
         "xun": { a in
             guard let t = time(a, 0), let n = num(a, 1) else { return nil }
             return .time(.xun(t, n))

@@ -26,6 +26,7 @@ struct Draft {
     var samePeriod = false
     var versus = false
     var spike = false
+    var having: (Int, Bool)?
     var refusals: [String] = []
     /// Conditions in question order, and how many came before the share word (占比 of what).
     enum Condition { case filter(Dimension, String), place(String), flag(Flag) }
@@ -63,6 +64,7 @@ struct Draft {
             case .samePeriodLastYear: samePeriod = true
             case .versus: versus = true
             case .spike: spike = true
+            case .having(let n, let strict): having = (n, strict)
             case .refuse(let why): refusals.append(why)
             }
         }
@@ -79,6 +81,6 @@ struct Draft {
     var isEmpty: Bool {
         time == nil && compare == nil && filters.isEmpty && places.isEmpty && flags.isEmpty && metric == nil
             && groups.isEmpty && grain == nil && !trend && !share && !list && limit == nil && !top && content.isEmpty
-            && threshold == nil && !repeatCallers && !countWord && rowRef == nil && ascending == nil && !samePeriod && !spike
+            && threshold == nil && !repeatCallers && !countWord && rowRef == nil && ascending == nil && !samePeriod && !spike && having == nil
     }
 }

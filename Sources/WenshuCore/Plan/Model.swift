@@ -165,5 +165,7 @@ public enum Slot: Hashable, Sendable {
     case versus
     /// 突增/预警: which groups grew most against the period before.
     case spike
+    /// 超过N件 on a ranking: keep the groups above N.
+    case having(Int, strict: Bool)
     case refuse(String)
 }

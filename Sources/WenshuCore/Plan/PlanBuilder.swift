@@ -132,6 +132,7 @@ struct PlanBuilder {
 
         // Shape.
         let group = d.groups.first
+        if d.having != nil, group != nil, d.list { d.list = false }
         if d.spike {
             // 突增/预警: each group this period against the period before, largest growth first.
             if plan.time == nil {
@@ -189,6 +190,12 @@ struct PlanBuilder {
         } else {
             plan.shape = .value
             plan.limit = nil
+        }
+        if let (n, strict) = d.having {
+            guard plan.shape.groupDimension != nil else {
+                return .clarify("“超过\(n)件”要按什么来看？例如“投诉超过\(n)件的街道有哪些”。", suggestions: ["今年投诉超过\(n)件的街道有哪些", "上个月工单超过\(n)件的社区"])
+            }
+            plan.having = QueryPlan.Having(value: n, strict: strict)
         }
         if let asc = d.ascending { plan.ascending = asc } else if !followup || group != nil { plan.ascending = false }
         if case .value = plan.shape, d.top || d.limit != nil, !followup {

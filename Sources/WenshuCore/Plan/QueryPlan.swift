@@ -58,6 +58,13 @@ public struct QueryPlan: Hashable, Sendable {
     public var strictThreshold = false
     /// Rank a grouped comparison by its growth (突增/预警) instead of the current value.
     public var byGrowth = false
+    /// A ranking keeps only groups whose value is above (or at least) this.
+    public var having: Having?
+
+    public struct Having: Hashable, Sendable {
+        public let value: Int
+        public let strict: Bool
+    }
 
     public init() {}
 
@@ -78,7 +85,7 @@ public struct QueryPlan: Hashable, Sendable {
         a.time == b.time && a.filters.map { "\($0.0.rawValue)=\($0.1)" } == b.filters.map { "\($0.0.rawValue)=\($0.1)" }
             && a.flags == b.flags && a.content == b.content && a.metric == b.metric && a.shape == b.shape
             && a.shareOf == b.shareOf && a.ascending == b.ascending && a.limit == b.limit && a.previous == b.previous
-            && a.strictThreshold == b.strictThreshold && a.scope == b.scope && a.byGrowth == b.byGrowth
+            && a.strictThreshold == b.strictThreshold && a.scope == b.scope && a.byGrowth == b.byGrowth && a.having == b.having
     }
 
     public func hash(into h: inout Hasher) {

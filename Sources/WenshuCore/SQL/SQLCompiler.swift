@@ -25,7 +25,12 @@ public struct SQLCompiler: Sendable {
             if plan.metric == .avgHours { conds.append(Fragment("status = \(P)", [SQLCompiler.closed])) }
             b.append(Fragment("SELECT \(d.column), ") + measure(plan.metric) + Fragment(" AS v FROM tickets"))
             b.append(whereClause(conds))
-            b.raw(" GROUP BY \(d.column) ORDER BY \(order(plan, "v", d.column))")
+            b.raw(" GROUP BY \(d.column)")
+            if let h = plan.having {
+                b.raw(h.strict ? " HAVING v > " : " HAVING v >= ")
+                b.bind(.integer(Int64(h.value)))
+            }
+            b.raw(" ORDER BY \(order(plan, "v", d.column))")
             limit(&b, plan.limit)
             columns = [d.label, v]
         case .trend(let g):

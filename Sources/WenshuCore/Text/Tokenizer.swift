@@ -77,7 +77,11 @@ public struct Tokenizer: Sendable {
                     cost[i] = total; next[i] = end; kinds[i] = k
                 }
             }
-            for end in trie.prefixEnds(scalars, from: i) { consider(end, 1.0, 0) }
+            for end in trie.prefixEnds(scalars, from: i) {
+                // A word made only of numerals (一, 十二) is a number: a grammar literal must not hide it.
+                if scalars[i..<end].allSatisfy({ Tokenizer.numeralScalars.contains($0) }) { continue }
+                consider(end, 1.0, 0)
+            }
             let u = scalars[i]
             if u >= 0x30 && u <= 0x39 {
                 var j = i

@@ -65,10 +65,20 @@ public indirect enum TimeExpr: Hashable, Sendable {
         }
     }
 
+    /// The year written with this expression, if any.
+    var year: YearRef? {
+        switch self {
+        case .monthOf(let y, _), .quarterOf(let y, _), .halfOf(let y, _), .date(let y, _, _), .holiday(let y, _): return y
+        case .year(let y): return y
+        default: return nil
+        }
+    }
+
     /// Whether a year can be attached (2025年 + 国庆, 今年 + 一季度).
     var takesYear: Bool {
         switch self {
         case .monthOf(nil, _), .quarterOf(nil, _), .halfOf(nil, _), .date(nil, _, _), .holiday(nil, _): return true
+        case .range(let a, let b): return a.takesYear && b.takesYear
         default: return false
         }
     }
@@ -80,6 +90,9 @@ public indirect enum TimeExpr: Hashable, Sendable {
         case .halfOf(nil, let h): return .halfOf(year, h)
         case .date(nil, let m, let d): return .date(year, m, d)
         case .holiday(nil, let h): return .holiday(year, h)
+        case .range(let a, let b):
+            guard let x = a.with(year: year), let y = b.with(year: year) else { return nil }
+            return .range(x, y)
         default: return nil
         }
     }
@@ -153,7 +166,9 @@ public indirect enum TimeExpr: Hashable, Sendable {
             var sat = today.monday.adding(days: 7 * (w ?? 0) + 5)
             if w == nil, sat > today { sat = sat.adding(days: -7) }
             return TimeRange(sat, sat.adding(days: 2))
-        case .range(let a, let b):
+        case .range(let a, var b):
+            // 2025年3月到5月: the end borrows the start's year.
+            if b.takesYear, let y = a.year { b = b.with(year: y) ?? b }
             guard let ra = a.resolve(now, holidays: holidays), let rb = b.resolve(now, holidays: holidays) else { return nil }
             // 从11月到2月 across a year end: the start is the latest one before the end.
             var start = ra.start
