@@ -77,6 +77,12 @@ final class EndToEndTests: XCTestCase {
         let d = try ask("这个街道具体是哪些工单", &c)
         XCTAssertEqual(d.plan?.filter(.street), s.rows[0][0].stringValue)
         XCTAssertEqual(d.plan?.shape, .list)
+        // A new category replaces a contradicting one rather than ANDing to nothing.
+        var c2 = Conversation()
+        _ = try ask("上个月公用事业类投诉多少件", &c2)
+        let n = try ask("噪音的呢", &c2)
+        XCTAssertNil(n.plan?.filter(.category))
+        XCTAssertEqual(n.plan?.filter(.subcategory), "噪声扰民")
         // A new complete question starts fresh.
         let fresh = try ask("今年拱墅区的举报有多少", &c)
         XCTAssertEqual(fresh.interpretation, "2026年 · 拱墅区 · 举报 · 工单量")

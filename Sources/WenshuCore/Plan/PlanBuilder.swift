@@ -102,7 +102,16 @@ struct PlanBuilder {
             plan.limit = nil
             plan.ascending = false
         }
-        for (dim, v) in d.filters { plan.setFilter(dim, v) }
+        for (dim, v) in d.filters {
+            // A follow-up's new category replaces a carried-over one that contradicts it.
+            if followup, dim == .subcategory, let cat = plan.filter(.category), let parent = catalog.subcategoryParent[v], parent != cat {
+                plan.removeFilter(.category)
+            }
+            if followup, dim == .category, let sub = plan.filter(.subcategory), catalog.subcategoryParent[sub] != v {
+                plan.removeFilter(.subcategory)
+            }
+            plan.setFilter(dim, v)
+        }
         for f in d.flags where !plan.flags.contains(f) { plan.flags.append(f) }
         for c in d.content where !plan.content.contains(c) { plan.content.append(c) }
 
