@@ -61,7 +61,9 @@ struct Ask: ParsableCommand {
     func emit(_ a: Answer, engine: Engine) {
         switch format {
         case .json, .jsonl: print(a.json.render())
-        case .csv: print(Render.csv(a.columns, a.rows), terminator: "")
+        case .csv:
+            if a.status == .answered { print(Render.csv(a.columns, a.rows), terminator: "") }
+            else { FileHandle.standardError.write(Data("wenshu: [\(a.status.rawValue)] \(a.message ?? "")\n".utf8)) }
         case .table: print(TextAnswer.render(a))
         }
     }

@@ -1,0 +1,65 @@
+import Foundation
+import XCTest
+@testable import WenshuCore
+
+/// Runs the real `wenshu` binary and compares its whole output.
+final class CLITests: XCTestCase {
+    func run(_ args: [String], stdin: String? = nil) throws -> (Int32, String, String) {
+        let p = Process()
+        p.executableURL = Fixtures.packageRoot.appendingPathComponent(".build/debug/wenshu")
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["XDG_CACHE_HOME"] = NSTemporaryDirectory() + "wenshu-test-cache"
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    func testAskJSONIsTheEngineAnswer() throws {
+        let q = "上个月各区投诉量排名"
+        let (code, out, _) = try run(["ask", "--db", Fixtures.sharedStore, "--now", "2026-11-29 10:00:00", "--format", "json", q])
+        XCTAssertEqual(code, 0)
+        var conv = Conversation()
+        let a = try Fixtures.engine().ask(q, conversation: &conv, now: Fixtures.now)
+        XCTAssertEqual(out, a.json.render() + "\n")
+    }
+
+    func testBatchKeepsOrderIdsAndSessions() throws {
+        let file = NSTemporaryDirectory() + "wenshu-batch-\(UUID().uuidString).jsonl"
+        try """
+        {"id": "q1", "question": "本月西湖区投诉多少件", "session": "s1"}
+        {"id": "q2", "question": "删除所有工单"}
+        {"id": "q3", "question": "那上个月呢", "session": "s1"}
+        not json
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let (code, out, _) = try run(["ask", "--db", Fixtures.sharedStore, "--now", "2026-11-29 10:00:00", "--format", "jsonl", "--batch", file])
+        XCTAssertEqual(code, 0)
+        let lines = out.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(lines.count, 4)
+        XCTAssertEqual(lines.map { $0["id"] as? String }, ["q1", "q2", "q3", nil])
+        XCTAssertEqual(lines.map { $0["status"] as? String }, ["answered", "unsupported", "answered", "unsupported"])
+        XCTAssertEqual(lines[2]["interpretation"] as? String, "2026年10月 · 西湖区 · 投诉 · 工单量")
+    }
+
+    func testMissingStoreIsAnErrorAnswerAndExitOne() throws {
+        let (code, out, _) = try run(["ask", "--db", "/nonexistent/none.db", "--format", "json", "上个月工单量"])
+        XCTAssertEqual(code, 1)
+        let obj = try JSONSerialization.jsonObject(with: Data(out.utf8)) as! [String: Any]
+        XCTAssertEqual(obj["status"] as? String, "error")
+        XCTAssertTrue((obj["message"] as? String ?? "").contains("/nonexistent/none.db"))
+    }
+
+    func testTableOutputAlignsChinese() throws {
+        let (_, out, _) = try run(["ask", "--db", Fixtures.sharedStore, "--now", "2026-11-29 10:00:00", "今年各区工单量排名"])
+        let rows = out.split(separator: "\n").filter { $0.contains("│") }
+        XCTAssertGreaterThan(rows.count, 2)
+        let widths = Set(rows.map { DisplayWidth.of(String($0)) })
+        XCTAssertEqual(widths.count, 1, "every table line has the same display width:\n\(out)")
+        XCTAssertTrue(out.hasPrefix("【理解】2026年 · 按区县 · 工单量 · 排名"))
+    }
+}
