@@ -4,21 +4,7 @@ import XCTest
 
 /// Runs the real `wenshu` binary and compares its whole output.
 final class CLITests: XCTestCase {
-    func run(_ args: [String], stdin: String? = nil) throws -> (Int32, String, String) {
-        let p = Process()
-        p.executableURL = Fixtures.packageRoot.appendingPathComponent(".build/debug/wenshu")
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["XDG_CACHE_HOME"] = NSTemporaryDirectory() + "wenshu-test-cache"
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    func run(_ args: [String]) throws -> (Int32, String, String) { try Fixtures.runWenshu(args) }
 
     func testAskJSONIsTheEngineAnswer() throws {
         let q = "上个月各区投诉量排名"

@@ -120,24 +120,11 @@ final class ChatTerminalTests: XCTestCase {
     }
 
     func testPipedInputHasNoPromptOrColour() throws {
-        let binary = Fixtures.packageRoot.appendingPathComponent(".build/debug/wenshu").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["chat", "--db", Fixtures.sharedStore, "--now", "2026-11-29 10:00:00"]
-        var env = ProcessInfo.processInfo.environment
-        env["XDG_CACHE_HOME"] = NSTemporaryDirectory() + "wenshu-test-cache"
-        p.environment = env
-        let input = Pipe(), output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        try p.run()
-        input.fileHandleForWriting.write(Data("上个月西湖区工单量\n那今年呢\n\\quit\n".utf8))
-        try input.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let (code, text, _) = try Fixtures.runWenshu(["chat", "--db", Fixtures.sharedStore, "--now", "2026-11-29 10:00:00"],
+                                                     stdin: "上个月西湖区工单量\n那今年呢\n\\quit\n")
         XCTAssertFalse(text.contains("\u{1B}["), "no colour codes when not a terminal")
         XCTAssertFalse(text.contains("问数 ›"), "no prompt when not a terminal")
         XCTAssertTrue(text.contains("【理解】2026年 · 西湖区 · 工单量"), text)
-        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertEqual(code, 0)
     }
 }

@@ -69,6 +69,26 @@ enum Fixtures {
         try Engine(path: path, resources: resources, now: now, scope: scope)
     }
 
+    /// Runs the real `wenshu` binary (built by `swift build`); returns exit code, stdout, stderr.
+    static func runWenshu(_ args: [String], stdin: String? = nil) throws -> (Int32, String, String) {
+        let p = Process()
+        p.executableURL = packageRoot.appendingPathComponent(".build/debug/wenshu")
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["XDG_CACHE_HOME"] = NSTemporaryDirectory() + "wenshu-test-cache"
+        p.environment = env
+        let input = Pipe(), out = Pipe(), err = Pipe()
+        p.standardInput = input
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
     /// Runs raw SQL on a separate read-write connection (the independent oracle for tests).
     static func oracle(_ path: String, _ sql: String) throws -> [[DBValue]] {
         let db = try Database.openReadOnly(path)
