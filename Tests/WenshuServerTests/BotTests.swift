@@ -88,6 +88,27 @@ final class BotTests: XCTestCase {
 
     // MARK: WeCom
 
+    /// WeCom's published sample (加解密方案说明): token, key, corp id, and a verification request.
+    static let wecomSample = (sig: "5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3", ts: "1409659589", nonce: "263014780",
+                              echo: "P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ==",
+                              plain: "1616140317555161061")
+
+    func testPublishedSampleVectors() async throws {
+        let c = try WeComCrypto(token: BotTests.wecomToken, encodingAESKey: BotTests.wecomKey, corpID: BotTests.wecomCorp)
+        let v = BotTests.wecomSample
+        XCTAssertEqual(c.signature(v.ts, v.nonce, v.echo), v.sig)
+        XCTAssertEqual(try c.decrypt(v.echo), v.plain)
+        // Feishu's published decryption example: key "test key" → "hello world".
+        XCTAssertEqual(String(decoding: try FeishuBot.decrypt("P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=", encryptKey: "test key"), as: UTF8.self), "hello world")
+        // The published verification request, through the running server.
+        let app = buildApplication(api: try makeAPI(), host: "127.0.0.1", port: 0)
+        try await app.test(.live) { client in
+            let q = "msg_signature=\(v.sig)&timestamp=\(v.ts)&nonce=\(v.nonce)&echostr=\(v.echo.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+            let r = try await client.execute(uri: "/bots/wecom?" + q, method: .get)
+            XCTAssertEqual(String(buffer: r.body), v.plain)
+        }
+    }
+
     func testWeComVerificationAndEncryptedMessages() async throws {
         let c = try WeComCrypto(token: BotTests.wecomToken, encodingAESKey: BotTests.wecomKey, corpID: BotTests.wecomCorp)
         // Round trip of the documented plaintext layout.
