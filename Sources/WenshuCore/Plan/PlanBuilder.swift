@@ -102,6 +102,15 @@ struct PlanBuilder {
             plan.limit = nil
             plan.ascending = false
         }
+        // Two values of one dimension (投诉和咨询) cannot both be an equality filter: ask which,
+        // or offer the breakdown by that dimension.
+        for (i, (dim, v)) in d.filters.enumerated() {
+            if let (_, w) = d.filters[..<i].first(where: { $0.0 == dim && $0.1 != v }) {
+                let drop = { (x: String) in question.replacingOccurrences(of: "和" + x, with: "").replacingOccurrences(of: x + "和", with: "") }
+                return .clarify("一次只能看一个\(dim.label)：\(w)还是\(v)？也可以按\(dim.label)分开看。",
+                                suggestions: [drop(v), drop(w)])
+            }
+        }
         for (dim, v) in d.filters {
             // A follow-up's new category replaces a carried-over one that contradicts it.
             if followup, dim == .subcategory, let cat = plan.filter(.category), let parent = catalog.subcategoryParent[v], parent != cat {
