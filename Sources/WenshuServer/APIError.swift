@@ -1,4 +1,5 @@
 import Hummingbird
+import WenshuCore
 
 /// Errors the API returns, each with a stable code. Only here do they become HTTP statuses.
 struct APIError: Error {
@@ -14,28 +15,6 @@ struct APIError: Error {
     static let notFound = APIError(status: .notFound, code: "not_found", message: "没有这个接口。")
 
     var body: String {
-        JSONValueLite.object(["error": .object(["code": .string(code), "message": .string(message)])]).render()
-    }
-}
-
-/// Minimal JSON for error bodies (keys sorted; no dependency on the answer writer).
-indirect enum JSONValueLite {
-    case string(String), object([String: JSONValueLite])
-    func render() -> String {
-        switch self {
-        case .string(let s):
-            var o = "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": o += "\\\""
-                case "\\": o += "\\\\"
-                case "\n": o += "\\n"
-                default: if u.value < 0x20 { o += "\\u00" + (u.value < 16 ? "0" : "") + String(u.value, radix: 16) } else { o.unicodeScalars.append(u) }
-                }
-            }
-            return o + "\""
-        case .object(let d):
-            return "{" + d.keys.sorted().map { JSONValueLite.string($0).render() + ": " + d[$0]!.render() }.joined(separator: ", ") + "}"
-        }
+        JSONValue.object([("error", .object([("code", .string(code)), ("message", .string(message))]))]).render()
     }
 }

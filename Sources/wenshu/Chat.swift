@@ -57,11 +57,7 @@ final class ChatSession {
     var conversation = Conversation()
     var last: Answer?
 
-    static var historyPath: String {
-        let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_DATA_HOME"] ?? ((env["HOME"] ?? NSTemporaryDirectory()) + "/.local/share")
-        return base + "/wenshu/history"
-    }
+    static var historyPath: String { UserDirectories.data.appendingPathComponent("history").path }
 
     init(engine: Engine, now: Now?, style: ChatStyle) {
         self.engine = engine

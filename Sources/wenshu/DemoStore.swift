@@ -5,12 +5,7 @@ import WenshuCore
 enum DemoStore {
     static let defaultCount = 200_000
 
-    static var path: String {
-        let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_DATA_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: env["HOME"] ?? NSTemporaryDirectory()).appendingPathComponent(".local/share")
-        return base.appendingPathComponent("wenshu/demo.db").path
-    }
+    static var path: String { UserDirectories.data.appendingPathComponent("demo.db").path }
 
     /// The demo store's path, generating it (Hangzhou, now = the current time) when missing.
     static func ensure(now: Now?) throws -> String {

@@ -97,6 +97,5 @@ enum RuleProductions {
             return .slots([.callThreshold(n, strict: true)])
         },
         "compare_to": { a in time(a, 0).map { .slots([.compareTo($0)]) } },
-        "copy": { a in a.first ?? nil },
     ]
 }

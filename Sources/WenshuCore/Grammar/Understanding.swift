@@ -70,7 +70,7 @@ public struct QuestionParser: Sendable {
         let tokens = self.tokens(question)
         let (base, sourceOf) = baseUnits(tokens)
         let units = chart.saturate(tokens: tokens, base: base)
-        let (picked, uncovered) = chart.bestCover(tokens: tokens, units: units) { $0.tag != "num" && $0.tag != "prefix" && $0.tag != "unit" }
+        let (picked, uncovered) = chart.bestCover(tokens: tokens, units: units) { $0.tag != "num" }
         var slots: [Slot] = []
         var rules: [String] = []
         var sources: [String] = []

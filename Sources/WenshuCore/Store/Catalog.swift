@@ -84,12 +84,6 @@ public struct Catalog: Sendable, Codable {
         }
     }
 
-    /// Adds an alias (from Lexicon/places.tsv) for a place the store holds.
-    public mutating func addAlias(_ alias: String, for fullName: String) {
-        guard let targets = placeIndex[Lexicon.fold(fullName)]?.filter({ $0.name == fullName }), !targets.isEmpty else { return }
-        for t in targets where placeIndex[alias]?.contains(t) != true { placeIndex[alias, default: []].append(t) }
-    }
-
     public func values(_ d: Dimension) -> [String] {
         (counts[d] ?? [:]).sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
     }

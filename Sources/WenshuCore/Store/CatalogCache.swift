@@ -4,12 +4,7 @@ import Foundation
 /// is kept in the user's cache directory, keyed by the file's path, size and modification
 /// time, so the next `ask` starts at once. The store itself is never written.
 enum CatalogCache {
-    static var directory: URL {
-        let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: env["HOME"] ?? NSTemporaryDirectory()).appendingPathComponent(".cache")
-        return base.appendingPathComponent("wenshu")
-    }
+    static var directory: URL { UserDirectories.cache }
 
     static let version = "1"
 
