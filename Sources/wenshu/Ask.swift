@@ -62,7 +62,7 @@ struct Ask: ParsableCommand {
         switch format {
         case .json, .jsonl: print(a.json.render())
         case .csv:
-            if a.status == .answered { print(Render.csv(a.columns, a.rows), terminator: "") }
+            if a.status == .answered { print(Render.csv(a), terminator: "") }
             else { FileHandle.standardError.write(Data("wenshu: [\(a.status.rawValue)] \(a.message ?? "")\n".utf8)) }
         case .table: print(TextAnswer.render(a))
         }
@@ -109,7 +109,7 @@ enum TextAnswer {
         switch a.status {
         case .answered:
             if let i = a.interpretation { out.append("【理解】" + i) }
-            out.append(Render.table(a.columns, a.rows, maxWidth: width))
+            out.append(Render.table(a, maxWidth: width))
             if let s = a.summary { out.append("【结论】" + s) }
         default:
             out.append("【\(statusWord(a.status))】" + (a.message ?? ""))

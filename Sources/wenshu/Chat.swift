@@ -103,7 +103,7 @@ final class ChatSession {
             let path = (parts[1] as NSString).expandingTildeInPath
             if FileManager.default.fileExists(atPath: path) { return .output(style.warn("\(path) 已存在，为免覆盖请换一个文件名。")) }
             do {
-                try Render.csv(a.columns, a.rows).write(toFile: path, atomically: true, encoding: .utf8)
+                try Render.csv(a).write(toFile: path, atomically: true, encoding: .utf8)
                 return .output("已导出 \(a.rows.count) 行到 \(path)。")
             } catch {
                 return .output(style.warn("导出失败：\(error.localizedDescription)"))
@@ -140,7 +140,7 @@ final class ChatSession {
         case .answered:
             out.append(style.accent("【理解】" + (a.interpretation ?? "")))
             let shown = Array(a.rows.prefix(30))
-            out.append(Render.table(a.columns, shown, maxWidth: style.width - 1))
+            out.append(Render.table(a.columns, shown, kinds: a.kinds, maxWidth: style.width - 1))
             if a.rows.count > shown.count { out.append(style.dim("… 共 \(a.rows.count) 行，\\export 可导出全部")) }
             if let spark = Sparkline.for(a) { out.append(spark) }
             out.append(style.bold("【结论】" + (a.summary ?? "")))

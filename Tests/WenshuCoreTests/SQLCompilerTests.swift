@@ -13,7 +13,7 @@ final class SQLCompilerTests: XCTestCase {
         p.setFilter(.subcategory, "供水")
         p.setFilter(.kind, "投诉")
         let q = compiler.compile(p)
-        XCTAssertEqual(q.sql, "SELECT COUNT(*) FROM tickets WHERE created_at >= ? AND created_at < ? AND district = ? AND subcategory = ? AND kind = ?")
+        XCTAssertEqual(q.sql, "SELECT COUNT(*) AS v FROM tickets WHERE created_at >= ? AND created_at < ? AND district = ? AND subcategory = ? AND kind = ?")
         XCTAssertEqual(q.params, [.text("2026-10-01 00:00:00"), .text("2026-11-01 00:00:00"), .text("西湖区"), .text("供水"), .text("投诉")])
     }
 
@@ -33,13 +33,13 @@ final class SQLCompilerTests: XCTestCase {
         p.metric = .satisfactionRate
         p.ascending = true
         p.limit = 1
-        XCTAssertEqual(compiler.compile(p).sql, "SELECT department, SUM(satisfaction IN (?, ?)) * 1.0 / NULLIF(SUM(satisfaction IS NOT NULL), 0) AS v FROM tickets WHERE department IS NOT NULL GROUP BY department ORDER BY v IS NULL, v ASC, department LIMIT ?")
+        XCTAssertEqual(compiler.compile(p).sql, "SELECT department, SUM(satisfaction IN (?, ?)) * 1.0 / NULLIF(SUM(satisfaction IS NOT NULL), 0) AS v, SUM(satisfaction IS NOT NULL) AS base FROM tickets WHERE department IS NOT NULL GROUP BY department ORDER BY v IS NULL, v ASC, department LIMIT ?")
     }
 
     func testWeeklyTrend() {
         var p = QueryPlan()
         p.shape = .trend(.week)
-        XCTAssertEqual(compiler.compile(p).sql, "SELECT date(created_at, 'weekday 0', '-6 days') AS p, COUNT(*) AS v FROM tickets GROUP BY p ORDER BY p")
+        XCTAssertEqual(compiler.compile(p).sql, "SELECT date(created_at, 'weekday 0', '-6 days') AS g, COUNT(*) AS v FROM tickets GROUP BY g ORDER BY g")
     }
 
     func testComparisonUsesTwoPeriods() {
@@ -57,14 +57,16 @@ final class SQLCompilerTests: XCTestCase {
         p.flags = [.overdue]
         p.content = ["100%_好"]
         let q = compiler.compile(p)
-        XCTAssertEqual(q.sql, "SELECT COUNT(*) FROM tickets WHERE ((closed_at IS NOT NULL AND closed_at > due_at) OR (closed_at IS NULL AND due_at < ?)) AND content LIKE ? ESCAPE '\\'")
+        XCTAssertEqual(q.sql, "SELECT COUNT(*) AS v FROM tickets WHERE ((closed_at IS NOT NULL AND closed_at > due_at) OR (closed_at IS NULL AND due_at < ?)) AND content LIKE ? ESCAPE '\\'")
         XCTAssertEqual(q.params, [.text("2026-11-29 10:00:00"), .text("%100\\%\\_好%")])
     }
 
     func testRepeatCallersAndList() {
         var p = QueryPlan()
-        p.shape = .repeatCallers(min: 5)
-        XCTAssertEqual(compiler.compile(p).sql, "SELECT COUNT(*) AS n FROM (SELECT caller FROM tickets GROUP BY caller HAVING COUNT(*) >= ?)")
+        p.measures = [.repeatCallers]
+        p.callerMin = 5
+        XCTAssertEqual(compiler.compile(p).sql, "SELECT COUNT(*) AS v FROM (SELECT caller FROM tickets GROUP BY caller HAVING COUNT(*) >= ?) AS c")
+        XCTAssertEqual(compiler.compile(p).params, [.integer(5)])
         p.shape = .list
         p.limit = 5000
         let q = compiler.compile(p)

@@ -10,6 +10,8 @@ public struct Answer: Sendable {
     public var sql: String?
     public var params: [DBValue] = []
     public var columns: [String] = []
+    /// How each column is shown to people (JSON keeps full precision).
+    public var kinds: [ColumnKind] = []
     public var rows: [[DBValue]] = []
     public var summary: String?
     public var message: String?

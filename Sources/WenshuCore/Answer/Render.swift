@@ -1,7 +1,7 @@
 /// Text renderings of an answer: an aligned table (display width aware) and CSV.
 public enum Render {
-    public static func table(_ columns: [String], _ rows: [[DBValue]], maxWidth: Int = 120) -> String {
-        let cells = rows.map { $0.map(cellText) }
+    public static func table(_ columns: [String], _ rows: [[DBValue]], kinds: [ColumnKind] = [], maxWidth: Int = 120) -> String {
+        let cells = rows.map { r in r.enumerated().map { cellText($0.element, kind: $0.offset < kinds.count ? kinds[$0.offset] : nil) } }
         let n = columns.count
         var widths = columns.map { DisplayWidth.of($0) }
         for r in cells { for (i, c) in r.enumerated() where i < n { widths[i] = max(widths[i], DisplayWidth.of(c)) } }
@@ -27,15 +27,29 @@ public enum Render {
         }
     }
 
-    public static func csv(_ columns: [String], _ rows: [[DBValue]]) -> String {
+    /// A cell for people: rates as percentages with one decimal, hours and averages rounded to one.
+    public static func cellText(_ v: DBValue, kind: ColumnKind?) -> String {
+        guard let kind, let d = v.doubleValue else { return cellText(v) }
+        switch kind {
+        case .rate: return String(format: "%.1f%%", d * 100)
+        case .hours, .average: return String(format: "%.1f", d)
+        default: return cellText(v)
+        }
+    }
+
+    public static func table(_ a: Answer, maxWidth: Int = 120) -> String { table(a.columns, a.rows, kinds: a.kinds, maxWidth: maxWidth) }
+
+    public static func csv(_ a: Answer) -> String { csv(a.columns, a.rows, kinds: a.kinds) }
+
+    public static func csv(_ columns: [String], _ rows: [[DBValue]], kinds: [ColumnKind] = []) -> String {
         func field(_ s: String) -> String {
             s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
         var out = columns.map(field).joined(separator: ",") + "\r\n"
         for r in rows {
-            out += r.map { v -> String in
+            out += r.enumerated().map { i, v -> String in
                 if case .null = v { return "" }
-                return field(cellText(v))
+                return field(cellText(v, kind: i < kinds.count ? kinds[i] : nil))
             }.joined(separator: ",") + "\r\n"
         }
         return out

@@ -27,6 +27,7 @@ public final class Engine: @unchecked Sendable {
         self.fixedNow = now
         self.dialect = SQLiteDialect()
         self.examples = Engine.makeExamples(catalog, scope: scope)
+        self.suggester = Suggester(catalog: catalog, lexicon: resources.lexicon, examples: examples)
         if let scope { try check(scope) }
     }
 
@@ -41,6 +42,7 @@ public final class Engine: @unchecked Sendable {
         fixedNow = other.fixedNow
         dialect = other.dialect
         examples = other.examples
+        suggester = other.suggester
     }
 
     static func open(_ path: String, policy: SQLPolicy) throws -> Database {
@@ -62,6 +64,7 @@ public final class Engine: @unchecked Sendable {
     /// Example questions drawn from the store's own places and categories (computed once,
     /// at init: engines are read from several threads).
     public let examples: [String]
+    let suggester: Suggester
 
     static func makeExamples(_ catalog: Catalog, scope: Scope?) -> [String] {
         let d = catalog.values(.district).first.map { scope?.name ?? $0 } ?? "全市"
@@ -79,7 +82,7 @@ public final class Engine: @unchecked Sendable {
     public func read(_ question: String, conversation: Conversation?, now: Now, scope: Scope?? = .none) -> (Understanding, Reading) {
         let u = parser.understand(question)
         let effective: Scope? = scope ?? self.scope
-        let builder = PlanBuilder(catalog: catalog, now: now, holidays: resources.lexicon.holidays, scope: effective, examples: examples)
+        let builder = PlanBuilder(catalog: catalog, now: now, holidays: resources.lexicon.holidays, scope: effective, examples: examples, suggester: suggester)
         return (u, builder.build(u, question: question, context: conversation))
     }
 
@@ -124,14 +127,15 @@ public final class Engine: @unchecked Sendable {
             answer.sql = q.sql
             answer.params = q.params
             answer.columns = q.columns
+            answer.kinds = q.kinds
             do {
                 let r = try db.query(q.sql, q.params, rowCap: plan.shape == .list ? min(plan.limit ?? 20, 1000) : nil)
-                answer.rows = r.rows
+                answer.rows = Masking.mask(rows: r.rows)
                 answer.truncated = r.truncated
                 answer.summary = Summary.make(plan, rows: r.rows, now: now)
                 if r.truncated { answer.summary! += "（结果超过\(r.rows.count)行，只显示前\(r.rows.count)行。）" }
                 conversation.plan = plan
-                conversation.rows = r.rows
+                conversation.rows = answer.rows
                 conversation.suggestions = []
             } catch let e as StoreError {
                 answer.status = .error

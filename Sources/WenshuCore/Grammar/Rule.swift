@@ -5,10 +5,12 @@ public enum Sem: Hashable, Sendable {
     case text(String)
     case time(TimeExpr)
     case slots([Slot])
+    case quantity(Quantity)
 
     var number: Int? { if case .num(let n) = self { return n }; return nil }
     var text: String? { if case .text(let t) = self { return t }; return nil }
     var timeExpr: TimeExpr? { if case .time(let t) = self { return t }; return nil }
+    var quantity: Quantity? { if case .quantity(let q) = self { return q }; return nil }
 }
 
 /// One element of a rule's pattern.

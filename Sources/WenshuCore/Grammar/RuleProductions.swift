@@ -33,11 +33,6 @@ enum RuleProductions {
             guard let x = num(a, 0), let y = num(a, 1), (1...12).contains(x), (1...12).contains(y), x <= y else { return nil }
             return .time(.range(.monthOf(nil, x), .monthOf(nil, y)))
         },
-        "having_gt": { a in
-            guard let n = num(a, 0), n >= 0 else { return nil }
-            return .slots([.having(n, strict: true)])
-        },
-        "having_ge": { a in positive(num(a, 0)).map { .slots([.having($0, strict: false)]) } },
         "xun": { a in
             guard let t = time(a, 0), let n = num(a, 1) else { return nil }
             return .time(.xun(t, n))
@@ -74,7 +69,68 @@ enum RuleProductions {
             guard let x = time(a, 0), let y = time(a, 1) else { return nil }
             return .time(.range(x, y))
         },
+        "day_of": { a in
+            guard let d = num(a, 1), (1...31).contains(d) else { return nil }
+            if let m = time(a, 0) {
+                guard m.isMonth else { return nil }
+                return .time(.dayOf(m, d))
+            }
+            return .time(.dayOf(nil, d))
+        },
+        "date_span": { a in
+            // 3月5-10日: one month, two days.
+            guard let m = num(a, 0), let d1 = num(a, 1), let d2 = num(a, 2), (1...12).contains(m), (1...31).contains(d1), (1...31).contains(d2), d1 <= d2 else { return nil }
+            return .time(.range(.date(nil, m, d1), .date(nil, m, d2)))
+        },
+        "to_now": { a in time(a, 0).map { .time(.range($0, .day(0))) } },
+        "first_months": { a in
+            guard let n = num(a, 0), (1...12).contains(n) else { return nil }
+            return .time(.firstMonths(nil, n))
+        },
+        "first_quarters": { a in
+            guard let n = num(a, 0), (1...4).contains(n) else { return nil }
+            return .time(.firstQuarters(nil, n))
+        },
+        "last_quarters": { a in positive(num(a, 0), max: 40).map { .time(.lastQuarters($0)) } },
+        "iso_week": { a in
+            guard let n = num(a, 0), (1...53).contains(n) else { return nil }
+            return .time(.isoWeek(nil, n))
+        },
+        // Quantities (thresholds, §9.4)
+        "ratio_pct": { a in
+            guard let n = num(a, 0), n <= 100 else { return nil }
+            return .quantity(.ratio(Double(n) / 100))
+        },
+        "ratio_cheng": { a in
+            // 八成 = 0.8, 八成五 = 0.85
+            guard let n = num(a, 0), (0...10).contains(n) else { return nil }
+            var r = Double(n) / 10
+            if i(a, 1) { guard let m = num(a, 1), (0...9).contains(m) else { return nil }; r += Double(m) / 100 }
+            return .quantity(.ratio(r))
+        },
+        "ratio_frac": { a in
+            // 三分之一: the denominator comes first.
+            guard let den = num(a, 0), let n = num(a, 1), den > 0, den <= 1000, n <= den else { return nil }
+            return .quantity(.ratio(Double(n) / Double(den)))
+        },
+        "hours": { a in
+            guard let n = num(a, 0), n <= 100_000, let per = num(a, 1) else { return nil }
+            return .quantity(.hours(Double(n) * Double(per)))
+        },
+        "quantity": { a in num(a, 0).map { .quantity(.number(Double($0))) } },
+        "threshold": { a in
+            guard let c = a.first??.text.flatMap(Comparison.init(rawValue:)), c != .notNull, let q = i(a, 1) ? a[1]?.quantity : nil else { return nil }
+            return .slots([.threshold(c, q)])
+        },
         // Slots
+        "bottom": { a in positive(num(a, 0), max: 1000).map { .slots([.limit($0), .order(ascending: true)]) } },
+        "top_limit": { a in
+            guard let n = positive(num(a, 1), max: 1000) else { return nil }
+            var s: [Slot] = [.top, .limit(n)]
+            if let t = a.first??.text, t != "-" { s.append(.order(ascending: t == "asc")) }
+            return .slots(s)
+        },
+        "top_bottom": { a in positive(num(a, 0), max: 500).map { .slots([.topBottom($0)]) } },
         "limit": { a in positive(num(a, 0), max: 1000).map { .slots([.limit($0)]) } },
         "list_limit": { a in positive(num(a, 0), max: 1000).map { .slots([.list, .limit($0)]) } },
         "group": { a in dim(a, 0).map { .slots([.group($0)]) } },

@@ -6,6 +6,8 @@ public struct Understanding: Sendable {
     public let tokens: [Token]
     public let slots: [Slot]
     public let unknown: [String]
+    /// Token positions no unit explains (adjacent ones form one unknown run).
+    public let unknownPositions: [Int]
     public let rules: [String]
     public let lexiconSources: [String]
 
@@ -44,7 +46,10 @@ public struct QuestionParser: Sendable {
         self.words = words
         sems = words.mapValues { es in es.map { e in e.tag == "time" ? (TimeExpr(lexicon: e.value).map { .time($0) } ?? .none) : .text(e.value) } }
         let literals = resources.grammar.rules.flatMap(\.literals)
-        tokenizer = Tokenizer(words: Array(words.keys) + literals)
+        let numeralWords = Set(resources.lexicon.entries.filter { k, es in
+            k.allSatisfy { ChineseNumber.isNumeral($0) } && es.contains { $0.tag == "time" }
+        }.keys)
+        tokenizer = Tokenizer(words: Array(words.keys) + literals, numeralWords: numeralWords)
         chart = ChartParser(rules: resources.grammar.rules)
     }
 
@@ -79,7 +84,8 @@ public struct QuestionParser: Sendable {
             rules += u.rules
             if let e = sourceOf[u] { sources.append("\(tokens[u.start].surface)→\(e.tag):\(e.value) (\(e.source))") }
         }
-        return Understanding(tokens: tokens, slots: slots, unknown: uncovered.map { tokens[$0].surface }, rules: rules, lexiconSources: sources)
+        return Understanding(tokens: tokens, slots: slots, unknown: uncovered.map { tokens[$0].surface }, unknownPositions: uncovered,
+                             rules: rules, lexiconSources: sources)
     }
 
     /// Units straight from the tokens: numbers, content phrases and every lexicon meaning.
@@ -90,6 +96,8 @@ public struct QuestionParser: Sendable {
             switch t.kind {
             case .number(let n): base.append(Unit(start: i, end: i + 1, tag: "num", sem: .num(n), rules: []))
             case .content: base.append(Unit(start: i, end: i + 1, tag: "content", sem: .text(t.surface), rules: []))
+            case .decimal(let x): base.append(Unit(start: i, end: i + 1, tag: "quantity", sem: .quantity(.number(x)), rules: []))
+            case .percent(let x): base.append(Unit(start: i, end: i + 1, tag: "quantity", sem: .quantity(.ratio(x)), rules: []))
             case .word, .latin:
                 guard let entries = words[t.surface], let meanings = sems[t.surface] else { continue }
                 for (e, sem) in zip(entries, meanings) {
@@ -131,7 +139,7 @@ public struct QuestionParser: Sendable {
             case "repeat": return [.repeatCallers]
             default: return []
             }
-        case "order": return [.order(ascending: v == "asc")]
+        case "order": return v == "-" ? [] : [.order(ascending: v == "asc")]
         case "top": return v == "-" ? [.top] : [.top, .order(ascending: v == "asc")]
         case "followup": return [.followup]
         case "replace": return [.replace]
@@ -139,6 +147,20 @@ public struct QuestionParser: Sendable {
         case "city": return [.wholeCity]
         case "notime": return [.noTime]
         case "vs": return [.versus]
+        case "measures":
+            switch v {
+            case "report": return [.metrics(Metric.report, note: nil)]
+            case "three_rates": return [.metrics([.resolveRate, .satisfactionRate], note: "三率中的响应率需要联系时间，工单库没有这一字段，只列出解决率和满意率")]
+            default: return []
+            }
+        case "change":
+            let p = v.split(separator: "_")
+            guard p.count == 2, let o = ChangeOrder(rawValue: String(p[0])) else { return [] }
+            return [.change(o, ascending: p[1] == "asc")]
+        case "split": return [.shareSplit]
+        case "own_group": return [.ownGroup]
+        case "joiner": return [.joiner]
+        case "position": return v == "top_bottom" ? [.topBottom(nil)] : [.rankPosition]
         default: return []
         }
     }

@@ -6,7 +6,9 @@ struct Draft {
     var filters: [(Dimension, String)] = []
     var places: [String] = []
     var flags: [Flag] = []
-    var metric: Metric?
+    /// Measures in the order named (满意率和解决率).
+    var metrics: [Metric] = []
+    var metricNotes: [String] = []
     var groups: [Dimension] = []
     var grain: Grain?
     var trend = false
@@ -16,7 +18,7 @@ struct Draft {
     var ascending: Bool?
     var top = false
     var content: [String] = []
-    var threshold: (Int, Bool)?
+    var callThreshold: (Int, Bool)?
     var repeatCallers = false
     var countWord = false
     var followup = false
@@ -26,10 +28,14 @@ struct Draft {
     var samePeriod = false
     var versus = false
     var spike = false
-    var having: (Int, Bool)?
+    var thresholds: [(Comparison, Quantity)] = []
+    var rankPosition = false
+    var topBottom: Int??
+    var change: (ChangeOrder, Bool)?
+    var ownGroup = false
     var refusals: [String] = []
-    /// Conditions in question order, and how many came before the share word (占比 of what).
-    enum Condition { case filter(Dimension, String), place(String), flag(Flag) }
+    /// Conditions in question order, with the share split (占/在) and joiners (和/与/、) between them.
+    enum Condition { case filter(Dimension, String), place(String), flag(Flag), split, joiner }
     var conditions: [Condition] = []
     var conditionsBeforeShare: Int?
 
@@ -42,7 +48,10 @@ struct Draft {
             case .filter(let d, let v): filters.append((d, v)); conditions.append(.filter(d, v))
             case .place(let p): places.append(p); conditions.append(.place(p))
             case .flag(let f): flags.append(f); conditions.append(.flag(f))
-            case .metric(let m): metric = m
+            case .metric(let m): if !metrics.contains(m) { metrics.append(m) }
+            case .metrics(let ms, let note):
+                for m in ms where !metrics.contains(m) { metrics.append(m) }
+                if let note { metricNotes.append(note) }
             case .group(let d): if !groups.contains(d) { groups.append(d) }
             case .grain(let g): grain = g
             case .trend: trend = true
@@ -52,7 +61,7 @@ struct Draft {
             case .order(let asc): ascending = asc
             case .top: top = true
             case .content(let c): if !content.contains(c) { content.append(c) }
-            case .callThreshold(let n, let strict): threshold = (n, strict)
+            case .callThreshold(let n, let strict): callThreshold = (n, strict)
             case .repeatCallers: repeatCallers = true
             case .countWord: countWord = true
             case .followup: followup = true
@@ -64,14 +73,26 @@ struct Draft {
             case .samePeriodLastYear: samePeriod = true
             case .versus: versus = true
             case .spike: spike = true
-            case .having(let n, let strict): having = (n, strict)
+            case .threshold(let c, let q): thresholds.append((c, q))
+            case .rankPosition: rankPosition = true
+            case .topBottom(let n): topBottom = .some(n)
+            case .change(let o, let asc): change = (o, asc)
+            case .shareSplit: conditions.append(.split)
+            case .ownGroup: ownGroup = true
+            case .joiner: conditions.append(.joiner)
             case .refuse(let why): refusals.append(why)
             }
         }
     }
 
     var asksMeasure: Bool {
-        metric != nil || countWord || list || share || repeatCallers || threshold != nil || spike
+        !metrics.isEmpty || countWord || list || share || repeatCallers || callThreshold != nil || spike
+            || !thresholds.isEmpty || rankPosition || topBottom != nil || change != nil
+    }
+
+    /// Asks for a layout or an order, even without a measure word (各区排名, 趋势, 前五).
+    var asksShape: Bool {
+        !groups.isEmpty || grain != nil || trend || compare != nil || limit != nil || top || ascending != nil || samePeriod
     }
 
     var isFollowupShaped: Bool {
@@ -79,8 +100,15 @@ struct Draft {
     }
 
     var isEmpty: Bool {
-        time == nil && compare == nil && filters.isEmpty && places.isEmpty && flags.isEmpty && metric == nil
+        time == nil && compare == nil && filters.isEmpty && places.isEmpty && flags.isEmpty && metrics.isEmpty
             && groups.isEmpty && grain == nil && !trend && !share && !list && limit == nil && !top && content.isEmpty
-            && threshold == nil && !repeatCallers && !countWord && rowRef == nil && ascending == nil && !samePeriod && !spike && having == nil
+            && callThreshold == nil && !repeatCallers && !countWord && rowRef == nil && ascending == nil && !samePeriod && !spike
+            && thresholds.isEmpty && !rankPosition && topBottom == nil && change == nil
+    }
+
+    /// Whether a joiner (和/与/及/、) stands between two conditions of the question.
+    func joined(_ a: Int, _ b: Int) -> Bool {
+        guard a < b else { return false }
+        return conditions[(a + 1)..<b].contains { if case .joiner = $0 { return true }; return false }
     }
 }

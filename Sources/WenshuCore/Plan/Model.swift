@@ -45,6 +45,13 @@ public enum Metric: String, CaseIterable, Hashable, Sendable {
     case count, closedCount = "closed_count", closeRate = "close_rate", onTimeRate = "ontime_rate"
     case satisfactionRate = "satisfaction_rate", dissatisfactionRate = "dissatisfaction_rate"
     case resolveRate = "resolve_rate", avgHours = "avg_hours", overdueCount = "overdue_count", overdueRate = "overdue_rate"
+    /// Callers with at least `QueryPlan.callerMin` tickets in the scope (per group when grouped).
+    case repeatCallers = "repeat_callers"
+    /// 日均 / 月均: 工单量 over the days (months) of the range, counted up to today.
+    case perDay = "per_day", perMonth = "per_month"
+
+    /// The report row (各项指标/综合情况/主要指标), contract §9.3.
+    public static let report: [Metric] = [.count, .closeRate, .onTimeRate, .satisfactionRate, .resolveRate, .avgHours, .overdueCount]
 
     public var label: String {
         switch self {
@@ -58,6 +65,19 @@ public enum Metric: String, CaseIterable, Hashable, Sendable {
         case .avgHours: return "平均办理时长(小时)"
         case .overdueCount: return "超期工单数"
         case .overdueRate: return "超期率"
+        case .repeatCallers: return "重复来电人数"
+        case .perDay: return "日均工单量"
+        case .perMonth: return "月均工单量"
+        }
+    }
+
+    /// How a value of this measure is shown to people.
+    public var kind: ColumnKind {
+        if isRate { return .rate }
+        switch self {
+        case .avgHours: return .hours
+        case .perDay, .perMonth: return .average
+        default: return .count
         }
     }
 
@@ -68,7 +88,7 @@ public enum Metric: String, CaseIterable, Hashable, Sendable {
         }
     }
 
-    public var isCount: Bool { self == .count || self == .closedCount || self == .overdueCount }
+    public var isCount: Bool { self == .count || self == .closedCount || self == .overdueCount || self == .repeatCallers }
 
     public var definition: String {
         switch self {
@@ -82,6 +102,9 @@ public enum Metric: String, CaseIterable, Hashable, Sendable {
         case .avgHours: return "已办结工单从受理到办结的平均小时数"
         case .overdueCount: return "closed_at > due_at，或未办结且 due_at < now"
         case .overdueRate: return "超期工单数 / 工单量（本项目的扩展，合同未定义）"
+        case .repeatCallers: return "范围内有2件及以上工单的来电人数（分组时在组内计）"
+        case .perDay: return "工单量 / 天数（未结束的时段算到今天）"
+        case .perMonth: return "工单量 / 月数（未结束的时段算到本月）"
         }
     }
 }
@@ -91,6 +114,8 @@ public enum Flag: String, CaseIterable, Hashable, Sendable {
     case urgent, open, closed, overdue, satisfied, unsatisfied, resolved, unresolved, rated
     case pending, inProgress = "in_progress"
     case workday, weekend
+    /// The ticket's caller has 2 or more tickets in the same scope (重复来电的工单).
+    case repeatCaller = "repeat_caller"
 
     public var label: String {
         switch self {
@@ -107,6 +132,7 @@ public enum Flag: String, CaseIterable, Hashable, Sendable {
         case .inProgress: return "办理中"
         case .workday: return "工作日"
         case .weekend: return "周末"
+        case .repeatCaller: return "重复来电"
         }
     }
 }
@@ -165,7 +191,64 @@ public enum Slot: Hashable, Sendable {
     case versus
     /// 突增/预警: which groups grew most against the period before.
     case spike
-    /// 超过N件 on a ranking: keep the groups above N.
-    case having(Int, strict: Bool)
     case refuse(String)
+    /// Several measures at once (三率, 各项指标); `note` says what the store cannot give.
+    case metrics([Metric], note: String?)
+    /// A condition on a group's measure (满意率低于80%, 平均办理时长超过2天).
+    case threshold(Comparison, Quantity)
+    /// 排第几 / 的排名: the position of one member among its groups.
+    case rankPosition
+    /// 前N名和后N名 / 红黑榜.
+    case topBottom(Int?)
+    /// 增加最多 / 下降最多 / 增长最快: groups ordered by their change between two periods.
+    case change(ChangeOrder, ascending: Bool)
+    /// 占 / 在…里: conditions after it are the share's denominator.
+    case shareSplit
+    /// 本区 / 本渠道…: a share inside each group.
+    case ownGroup
+    /// 和 / 与 / 及 / 、 between two values.
+    case joiner
+}
+
+/// A comparison on a measure (contract §9.4).
+public enum Comparison: String, Hashable, Sendable {
+    case lt, le, gt, ge
+    /// Internal: the measure has a value (NULL groups left out).
+    case notNull
+
+    public var word: String {
+        switch self {
+        case .notNull: return "有值"
+        case .lt: return "低于"
+        case .le: return "不超过"
+        case .gt: return "超过"
+        case .ge: return "不低于"
+        }
+    }
+    public var sql: String {
+        switch self {
+        case .notNull: return "IS NOT NULL"
+        case .lt: return "<"
+        case .le: return "<="
+        case .gt: return ">"
+        case .ge: return ">="
+        }
+    }
+}
+
+/// A number as the question wrote it: a plain number, a ratio (80%, 八成, 三分之一) or a duration in hours.
+public enum Quantity: Hashable, Sendable {
+    case number(Double)
+    case ratio(Double)
+    case hours(Double)
+}
+
+/// How a grouped comparison is ordered.
+public enum ChangeOrder: String, Hashable, Sendable {
+    case delta, rate
+}
+
+/// How a column's values are shown (JSON keeps full precision whatever the kind).
+public enum ColumnKind: String, Hashable, Sendable {
+    case text, count, rate, hours, average, number
 }

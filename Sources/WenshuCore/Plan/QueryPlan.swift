@@ -5,7 +5,9 @@ public enum CompareSpec: Hashable, Sendable {
     case to(TimeExpr)
 }
 
-/// The answer's shape (contract section 7).
+/// The answer's layout (contract sections 7 and 9). Measures, filters, conditions on
+/// measures, order and limit are separate members of the plan; the layout says only how
+/// rows are formed.
 public enum Shape: Hashable, Sendable {
     case value
     case group(Dimension)
@@ -13,10 +15,18 @@ public enum Shape: Hashable, Sendable {
     /// Periods ranked by value (今年工单量最多的月份).
     case periodRank(Grain)
     case compare(CompareSpec)
+    /// Each group in two periods: `[name, current, previous, delta, change_rate]`.
     case groupCompare(Dimension, CompareSpec)
     case share(Dimension?)
+    /// The share of `shareOf` inside each group: `[name, count of A, count of group, share]`.
+    case shareWithin(Dimension)
     case list
-    case repeatCallers(min: Int)
+    /// One member's position among its groups: `[name, value, rank, groups]`.
+    case rankPosition(Dimension)
+    /// The N highest then the N lowest, with a 榜 column.
+    case topBottom(Dimension)
+    /// Top N of the inner dimension inside each outer group: `[outer, inner, value]`.
+    case topPerGroup(Dimension, Dimension)
 }
 
 /// A data scope (HTTP token, bot user, `--scope`): ANDed into every statement.
@@ -37,59 +47,92 @@ public struct Scope: Hashable, Sendable {
     }
 }
 
-/// A validated query: what to measure, over which tickets, in which shape.
-/// Everything the compiler needs and nothing SQL-specific.
+/// A validated query as a structured analytics query (see shared/design/query-plan.md):
+/// measures, filters, time and comparison, grouping, conditions on measures, order, limit.
+/// Nothing SQL-specific: the compiler alone knows columns.
 public struct QueryPlan: Hashable, Sendable {
     public var time: TimeRange?
     public var timeExpr: TimeExpr?
-    /// Equality filters, in the order the question gave them.
-    public var filters: [(Dimension, String)] = []
+    /// Filters on dimensions in the order the question gave them; several values = IN.
+    public var filters: [Filter] = []
     public var flags: [Flag] = []
     public var content: [String] = []
-    public var metric: Metric = .count
+    /// What is measured, in the order asked; the first one orders rankings.
+    public var measures: [Metric] = [.count]
     public var shape: Shape = .value
-    /// For a one-group share: the condition whose share of the scope is asked.
-    public var shareOf: ShareTarget?
+    /// For a share: the conditions whose share of the scope (or of each group) is asked.
+    public var shareOf: [ShareTarget] = []
     public var ascending = false
+    /// The order was said in words (从低到高, 最少, 倒数), not defaulted.
+    public var explicitOrder = false
     public var limit: Int?
     public var scope: Scope?
     /// The comparison period, resolved.
     public var previous: TimeRange?
-    public var strictThreshold = false
-    /// Rank a grouped comparison by its growth (突增/预警) instead of the current value.
-    public var byGrowth = false
-    /// A ranking keeps only groups whose value is above (or at least) this.
-    public var having: Having?
+    /// A grouped comparison ordered by its change instead of the current value.
+    public var change: ChangeOrder?
+    /// Conditions on measures (HAVING).
+    public var having: [Having] = []
+    /// Rows of an IN filter come in the order the values were named.
+    public var namedOrder = false
+    /// For `.rankPosition`: the member whose rank is asked.
+    public var rankOf: String?
+    /// 重复来电: a caller counts with at least this many tickets.
+    public var callerMin = 2
+    /// Days (months) 日均 (月均) divides by.
+    public var divisor: Int?
+    /// Things the answer should say that the SQL cannot (响应率 not in the store).
+    public var notes: [String] = []
 
-    public struct Having: Hashable, Sendable {
-        public let value: Int
-        public let strict: Bool
+    public struct Filter: Hashable, Sendable {
+        public let dimension: Dimension
+        public var values: [String]
     }
 
-    public init() {}
+    public struct Having: Hashable, Sendable {
+        public let metric: Metric
+        public let comparison: Comparison
+        public let value: Double
+    }
 
     public enum ShareTarget: Hashable, Sendable {
         case filter(Dimension, String)
         case flag(Flag)
     }
 
-    public func filter(_ d: Dimension) -> String? { filters.first { $0.0 == d }?.1 }
+    public init() {}
 
-    public mutating func setFilter(_ d: Dimension, _ v: String) {
-        if let i = filters.firstIndex(where: { $0.0 == d }) { filters[i].1 = v } else { filters.append((d, v)) }
+    /// The first measure: the one rankings and summaries lead with.
+    public var metric: Metric {
+        get { measures.first ?? .count }
+        set { measures = [newValue] }
     }
 
-    public mutating func removeFilter(_ d: Dimension) { filters.removeAll { $0.0 == d } }
-
-    public static func == (a: QueryPlan, b: QueryPlan) -> Bool {
-        a.time == b.time && a.filters.map { "\($0.0.rawValue)=\($0.1)" } == b.filters.map { "\($0.0.rawValue)=\($0.1)" }
-            && a.flags == b.flags && a.content == b.content && a.metric == b.metric && a.shape == b.shape
-            && a.shareOf == b.shareOf && a.ascending == b.ascending && a.limit == b.limit && a.previous == b.previous
-            && a.strictThreshold == b.strictThreshold && a.scope == b.scope && a.byGrowth == b.byGrowth && a.having == b.having
+    /// The single value of a dimension's filter (nil when absent or several).
+    public func filter(_ d: Dimension) -> String? {
+        guard let f = filters.first(where: { $0.dimension == d }), f.values.count == 1 else { return nil }
+        return f.values[0]
     }
 
-    public func hash(into h: inout Hasher) {
-        h.combine(time); h.combine(metric); h.combine(shape); h.combine(limit)
-        for f in filters { h.combine(f.0); h.combine(f.1) }
+    public func values(_ d: Dimension) -> [String] { filters.first { $0.dimension == d }?.values ?? [] }
+
+    public mutating func setFilter(_ d: Dimension, _ v: String) { setFilter(d, [v]) }
+
+    public mutating func setFilter(_ d: Dimension, _ vs: [String]) {
+        if let i = filters.firstIndex(where: { $0.dimension == d }) { filters[i].values = vs } else { filters.append(Filter(dimension: d, values: vs)) }
+    }
+
+    public mutating func removeFilter(_ d: Dimension) { filters.removeAll { $0.dimension == d } }
+}
+
+extension Shape {
+    /// The dimension rows are grouped by, if any.
+    public var groupDimension: Dimension? {
+        switch self {
+        case .group(let d), .groupCompare(let d, _), .shareWithin(let d), .rankPosition(let d), .topBottom(let d): return d
+        case .topPerGroup(_, let d): return d
+        case .share(let d): return d
+        default: return nil
+        }
     }
 }

@@ -4,6 +4,15 @@ public struct CompiledQuery: Sendable, Equatable {
     public let sql: String
     public let params: [DBValue]
     public let columns: [String]
+    /// How each column's values are shown (rates as percentages, hours rounded).
+    public let kinds: [ColumnKind]
+
+    public init(sql: String, params: [DBValue], columns: [String], kinds: [ColumnKind] = []) {
+        self.sql = sql
+        self.params = params
+        self.columns = columns
+        self.kinds = kinds
+    }
 }
 
 /// Builds SQL text and its parameters side by side, so a value can only enter as a parameter.

@@ -14,82 +14,184 @@ public struct SQLCompiler: Sendable {
     public func compile(_ plan: QueryPlan) -> CompiledQuery {
         var b = SQLBuilder(dialect: dialect)
         var columns: [String] = []
-        let v = plan.metric.label
+        var kinds: [ColumnKind] = []
+        let measureCols = plan.measures.map(\.label)
+        let measureKinds = plan.measures.map(\.kind)
         switch plan.shape {
         case .value:
-            b.append(Fragment("SELECT ") + measure(plan.metric) + Fragment(" FROM tickets"))
-            b.append(whereClause(conditions(plan)))
-            columns = [v]
-        case .group(let d):
-            var conds = conditions(plan) + [Fragment("\(d.column) IS NOT NULL")]
-            if plan.metric == .avgHours { conds.append(Fragment("status = \(P)", [SQLCompiler.closed])) }
-            b.append(Fragment("SELECT \(d.column), ") + measure(plan.metric) + Fragment(" AS v FROM tickets"))
-            b.append(whereClause(conds))
-            b.raw(" GROUP BY \(d.column)")
-            if let h = plan.having {
-                b.raw(h.strict ? " HAVING v > " : " HAVING v >= ")
-                b.bind(.integer(Int64(h.value)))
+            if plan.metric == .repeatCallers {
+                b.append(repeatCallerCount(plan, key: nil))
+            } else {
+                b.append(Fragment("SELECT ") + measureList(plan) + Fragment(" FROM tickets") + whereClause(conditions(plan)))
             }
-            b.raw(" ORDER BY \(order(plan, "v", d.column))")
+            columns = measureCols; kinds = measureKinds
+        case .group(let d):
+            let g = grouped(plan, keys: [d.column])
+            b.append(g.fragment)
+            b.raw(" ORDER BY ")
+            if plan.namedOrder, plan.values(d).count > 1 {
+                b.append(namedOrder(d, plan.values(d)))
+            } else {
+                b.raw(order(plan, "v", d.column))
+            }
             limit(&b, plan.limit)
-            columns = [d.label, v]
-        case .trend(let g):
-            b.append(Fragment("SELECT \(dialect.periodLabel(g, of: "created_at")) AS p, ") + measure(plan.metric) + Fragment(" AS v FROM tickets"))
-            b.append(whereClause(conditions(plan)))
-            b.raw(" GROUP BY p ORDER BY p")
-            columns = ["时间", v]
-        case .periodRank(let g):
-            b.append(Fragment("SELECT \(dialect.periodLabel(g, of: "created_at")) AS p, ") + measure(plan.metric) + Fragment(" AS v FROM tickets"))
-            b.append(whereClause(conditions(plan)))
-            b.raw(" GROUP BY p ORDER BY \(order(plan, "v", "p"))")
-            limit(&b, plan.limit)
-            columns = ["时间", v]
+            columns = [d.label] + measureCols + g.extraColumns; kinds = [.text] + measureKinds + g.extraKinds
+        case .trend(let g), .periodRank(let g):
+            let label = dialect.periodLabel(g, of: "created_at")
+            if plan.metric == .repeatCallers {
+                b.append(repeatCallerCount(plan, key: label))
+            } else {
+                b.append(Fragment("SELECT \(label) AS g, ") + measureList(plan) + Fragment(" FROM tickets") + whereClause(conditions(plan)))
+                b.raw(" GROUP BY g")
+            }
+            if case .periodRank = plan.shape {
+                b.raw(" ORDER BY \(order(plan, "v", "g"))")
+                limit(&b, plan.limit)
+            } else {
+                b.raw(" ORDER BY g")
+            }
+            columns = ["时间"] + measureCols; kinds = [.text] + measureKinds
         case .compare:
-            let prev = plan.previous ?? plan.time!
-            var cur = Fragment("WITH x AS (SELECT (SELECT ") + measure(plan.metric) + Fragment(" FROM tickets")
-            cur = cur + whereClause(conditions(plan)) + Fragment(") AS cur, (SELECT ") + measure(plan.metric) + Fragment(" FROM tickets")
+            let prev = plan.previous ?? plan.time ?? TimeRange(now.day, now.day.adding(days: 1))
+            let m = plan.metric
+            var cur = Fragment("WITH x AS (SELECT (SELECT ") + measure(m, plan) + Fragment(" FROM tickets")
+            cur = cur + whereClause(conditions(plan)) + Fragment(") AS cur, (SELECT ") + measure(m, plan) + Fragment(" FROM tickets")
             cur = cur + whereClause(conditions(plan, period: .range(prev))) + Fragment(") AS prev) ")
             b.append(cur)
             b.raw("SELECT cur, prev, cur - prev AS delta, CASE WHEN prev = 0 THEN NULL ELSE \(dialect.real("(cur - prev)")) / prev END AS change_rate FROM x")
-            columns = ["本期", "上期", "变化", "变化率"]
+            columns = ["本期", "上期", "变化", "变化率"]; kinds = [m.kind, m.kind, m.kind, .rate]
         case .groupCompare(let d, _):
-            let cur = plan.time!, prev = plan.previous!
+            let m = plan.metric
+            let cur = plan.time ?? TimeRange(now.day, now.day.adding(days: 1)), prev = plan.previous ?? cur
             let inCur = timeCondition(cur), inPrev = timeCondition(prev)
             var conds = conditions(plan, period: .none) + [Fragment("\(d.column) IS NOT NULL")]
             conds.insert(Fragment("((") + inCur + Fragment(") OR (") + inPrev + Fragment("))"), at: 0)
             b.append(Fragment("SELECT g, cur, prev, cur - prev AS delta, CASE WHEN prev = 0 THEN NULL ELSE \(dialect.real("(cur - prev)")) / prev END AS change_rate FROM (SELECT \(d.column) AS g, ")
-                     + measure(plan.metric, within: inCur) + Fragment(" AS cur, ") + measure(plan.metric, within: inPrev) + Fragment(" AS prev FROM tickets"))
+                     + measure(m, plan, within: inCur) + Fragment(" AS cur, ") + measure(m, plan, within: inPrev) + Fragment(" AS prev FROM tickets"))
             b.append(whereClause(conds))
-            b.raw(" GROUP BY \(d.column)) ORDER BY " + (plan.byGrowth ? "delta DESC, g" : order(plan, "cur", "g")))
+            b.raw(" GROUP BY \(d.column)) AS t ORDER BY ")
+            if let c = plan.change {
+                let col = c == .delta ? "delta" : "change_rate"
+                b.raw((plan.ascending ? dialect.ascNullsLast(col) : dialect.descNullsLast(col)) + ", g")
+            } else {
+                b.raw(order(plan, "cur", "g"))
+            }
             limit(&b, plan.limit)
-            columns = [d.label, "本期", "上期", "变化", "变化率"]
+            columns = [d.label, "本期", "上期", "变化", "变化率"]; kinds = [.text, m.kind, m.kind, m.kind, .rate]
         case .share(let d?):
             let base = conditions(plan)
             b.append(Fragment("SELECT \(d.column), COUNT(*) AS n, \(dialect.real("COUNT(*)")) / (SELECT COUNT(*) FROM tickets") + whereClause(base) + Fragment(") AS share FROM tickets"))
             b.append(whereClause(base + [Fragment("\(d.column) IS NOT NULL")]))
             b.raw(" GROUP BY \(d.column) ORDER BY \(order(plan, "n", d.column))")
             limit(&b, plan.limit)
-            columns = [d.label, "数量", "占比"]
+            columns = [d.label, "数量", "占比"]; kinds = [.text, .count, .rate]
         case .share(nil):
-            let t = plan.shareOf.map(shareCondition) ?? Fragment("1")
-            b.append(Fragment("SELECT \(P) AS name, COALESCE(SUM(", [.text(plan.shareOf.map(shareLabel) ?? "")]) + t + Fragment("), 0) AS n, SUM(") + t + Fragment(") * 1.0 / NULLIF(COUNT(*), 0) AS share FROM tickets"))
+            let t = shareCondition(plan.shareOf)
+            b.append(Fragment("SELECT \(P) AS name, COALESCE(SUM(", [.text(shareLabel(plan.shareOf))]) + t + Fragment("), 0) AS n, SUM(") + t
+                     + Fragment(") * 1.0 / NULLIF(COUNT(*), 0) AS share FROM tickets"))
             b.append(whereClause(conditions(plan)))
-            columns = ["名称", "数量", "占比"]
+            columns = ["名称", "数量", "占比"]; kinds = [.text, .count, .rate]
+        case .shareWithin(let d):
+            let t = shareCondition(plan.shareOf)
+            b.append(Fragment("SELECT \(d.column), COALESCE(SUM(") + t + Fragment("), 0) AS a, COUNT(*) AS n, SUM(") + t
+                     + Fragment(") * 1.0 / COUNT(*) AS share FROM tickets"))
+            b.append(whereClause(conditions(plan) + [Fragment("\(d.column) IS NOT NULL")]))
+            b.raw(" GROUP BY \(d.column) ORDER BY \(order(plan, "share", d.column))")
+            limit(&b, plan.limit)
+            columns = [d.label, shareLabel(plan.shareOf), "\(d.label)工单量", "占比"]; kinds = [.text, .count, .count, .rate]
         case .list:
             b.raw("SELECT id, created_at, district, street, kind, subcategory, status, content FROM tickets")
             b.append(whereClause(conditions(plan)))
             b.raw(" ORDER BY created_at DESC, id DESC")
             limit(&b, min(plan.limit ?? 20, 1000))
             columns = ["工单编号", "受理时间", "区县", "街道", "诉求类型", "二级分类", "状态", "诉求内容"]
-        case .repeatCallers(let n):
-            b.raw("SELECT COUNT(*) AS n FROM (SELECT caller FROM tickets")
-            b.append(whereClause(conditions(plan)))
-            b.raw(" GROUP BY caller HAVING COUNT(*) >= ")
-            b.bind(.integer(Int64(n)))
-            b.raw(")")
-            columns = ["来电人数"]
+            kinds = Array(repeating: .text, count: columns.count)
+        case .rankPosition(let d):
+            let g = grouped(plan, keys: [d.column])
+            b.append(Fragment("WITH g AS (") + g.fragment + Fragment("), r AS (SELECT \(d.column), v, \(dialect.rank(orderBy: "v DESC")) AS rk, \(dialect.totalRows()) AS n FROM g) "))
+            b.raw("SELECT \(d.column), v, rk, n FROM r WHERE \(d.column) = ")
+            b.bind(plan.rankOf ?? "")
+            columns = [d.label, plan.metric.label, "排名", "参与排名数"]; kinds = [.text, plan.metric.kind, .count, .count]
+        case .topBottom(let d):
+            let n = plan.limit ?? 5
+            var p = plan
+            p.having.append(QueryPlan.Having(metric: plan.metric, comparison: .notNull, value: 0))
+            let g = grouped(p, keys: [d.column])
+            let c = d.column
+            b.append(Fragment("WITH g AS (") + g.fragment + Fragment("), r AS (SELECT \(c), v, \(dialect.rowNumber(orderBy: "v DESC, \(c)")) AS a, \(dialect.rowNumber(orderBy: "v ASC, \(c)")) AS b FROM g) "))
+            b.append(Fragment("SELECT \(c), v, board FROM (SELECT \(c), v, \(P) AS board, 0 AS s, a AS k FROM r WHERE a <= \(P) UNION ALL SELECT \(c), v, \(P) AS board, 1 AS s, b AS k FROM r WHERE b <= \(P)) AS t ORDER BY s, k",
+                              [.text("前\(n)"), .integer(Int64(n)), .text("后\(n)"), .integer(Int64(n))]))
+            columns = [d.label, plan.metric.label, "榜"]; kinds = [.text, plan.metric.kind, .text]
+        case .topPerGroup(let outer, let inner):
+            let n = plan.limit ?? 3
+            let g = grouped(plan, keys: [outer.column, inner.column])
+            let o = outer.column, i = inner.column
+            let ord = plan.ascending ? "v ASC, \(i)" : "v DESC, \(i)"
+            b.append(Fragment("WITH g AS (") + g.fragment + Fragment("), r AS (SELECT \(o), \(i), v, \(dialect.rowNumber(partitionBy: o, orderBy: ord)) AS rn FROM g) "))
+            b.append(Fragment("SELECT \(o), \(i), v FROM r WHERE rn <= \(P) ORDER BY \(o), rn", [.integer(Int64(n))]))
+            columns = [outer.label, inner.label, plan.metric.label]; kinds = [.text, .text, plan.metric.kind]
         }
-        return CompiledQuery(sql: b.sql, params: b.params, columns: columns)
+        return CompiledQuery(sql: b.sql, params: b.params, columns: columns, kinds: kinds)
+    }
+
+    /// `SELECT keys, measures FROM tickets WHERE … GROUP BY keys HAVING …`: the grouped core
+    /// every ranking-like layout wraps. The first measure is `v`, the others `v2`, `v3`…
+    private func grouped(_ plan: QueryPlan, keys: [String]) -> (fragment: Fragment, extraColumns: [String], extraKinds: [ColumnKind]) {
+        let keyList = keys.joined(separator: ", ")
+        var conds = conditions(plan) + keys.map { Fragment("\($0) IS NOT NULL") }
+        if plan.metric == .repeatCallers {
+            var f = Fragment("SELECT \(keyList), COUNT(*) AS v FROM (SELECT \(keyList), caller FROM tickets") + whereClause(conds)
+            f = f + Fragment(" GROUP BY \(keyList), caller HAVING COUNT(*) >= \(P)", [.integer(Int64(plan.callerMin))]) + Fragment(") AS c GROUP BY \(keyList)")
+            return (f + havingClause(plan), [], [])
+        }
+        // One average measure alone ranks only the groups that have closed tickets.
+        if plan.measures == [.avgHours] { conds.append(Fragment("status = \(P)", [SQLCompiler.closed])) }
+        var f = Fragment("SELECT \(keyList), ") + measureList(plan)
+        var extra: [String] = [], extraKinds: [ColumnKind] = []
+        // A single rate also shows its denominator, so a rate from three ratings is seen as such.
+        if plan.measures.count == 1, let den = denominator(plan.metric) {
+            f = f + Fragment(", ") + den + Fragment(" AS base")
+            extra = [denominatorLabel(plan.metric)]; extraKinds = [.count]
+        }
+        f = f + Fragment(" FROM tickets") + whereClause(conds) + Fragment(" GROUP BY \(keyList)") + havingClause(plan)
+        return (f, extra, extraKinds)
+    }
+
+    /// Callers with at least `callerMin` tickets, counted overall (key nil) or per key.
+    private func repeatCallerCount(_ plan: QueryPlan, key: String?) -> Fragment {
+        let min = Fragment(" HAVING COUNT(*) >= \(P)", [.integer(Int64(plan.callerMin))])
+        guard let key else {
+            return Fragment("SELECT COUNT(*) AS v FROM (SELECT caller FROM tickets") + whereClause(conditions(plan)) + Fragment(" GROUP BY caller") + min + Fragment(") AS c")
+        }
+        return Fragment("SELECT g, COUNT(*) AS v FROM (SELECT \(key) AS g, caller FROM tickets") + whereClause(conditions(plan))
+            + Fragment(" GROUP BY g, caller") + min + Fragment(") AS c GROUP BY g")
+    }
+
+    private func measureList(_ plan: QueryPlan) -> Fragment {
+        var f = Fragment("")
+        for (i, m) in plan.measures.enumerated() {
+            if i > 0 { f = f + Fragment(", ") }
+            f = f + measure(m, plan) + Fragment(i == 0 ? " AS v" : " AS v\(i + 1)")
+        }
+        return f
+    }
+
+    private func havingClause(_ plan: QueryPlan) -> Fragment {
+        var parts: [Fragment] = []
+        for h in plan.having {
+            let alias = plan.measures.firstIndex(of: h.metric).map { $0 == 0 ? "v" : "v\($0 + 1)" } ?? "v"
+            if h.comparison == .notNull { parts.append(Fragment("\(alias) IS NOT NULL")); continue }
+            let value: DBValue = h.metric.isCount && h.value == h.value.rounded() && abs(h.value) < 1e15 ? .integer(Int64(h.value)) : .real(h.value)
+            parts.append(Fragment("\(alias) \(h.comparison.sql) \(P)", [value]))
+        }
+        guard let first = parts.first else { return Fragment("") }
+        return parts.dropFirst().reduce(Fragment(" HAVING ") + first) { $0 && $1 }
+    }
+
+    private func namedOrder(_ d: Dimension, _ values: [String]) -> Fragment {
+        var f = Fragment("CASE \(d.column)")
+        for (i, v) in values.enumerated() { f = f + Fragment(" WHEN \(P) THEN \(i + 1)", [.text(v)]) }
+        return f + Fragment(" END")
     }
 
     private func limit(_ b: inout SQLBuilder, _ n: Int?) {
@@ -99,7 +201,7 @@ public struct SQLCompiler: Sendable {
     }
 
     private func order(_ plan: QueryPlan, _ v: String, _ name: String) -> String {
-        plan.ascending ? "\(v) IS NULL, \(v) ASC, \(name)" : "\(v) DESC, \(name)"
+        plan.ascending ? "\(dialect.ascNullsLast(v)), \(name)" : "\(v) DESC, \(name)"
     }
 
     private func whereClause(_ conds: [Fragment]) -> Fragment {
@@ -122,9 +224,23 @@ public struct SQLCompiler: Sendable {
         case .none: break
         }
         if let s = plan.scope { c.append(Fragment("\(s.level.column) = \(P)", [.text(s.name)])) }
-        for (d, v) in plan.filters { c.append(Fragment("\(d.column) = \(P)", [.text(v)])) }
-        for f in plan.flags { c.append(flagCondition(f)) }
+        for f in plan.filters where !f.values.isEmpty {
+            if f.values.count == 1 {
+                c.append(Fragment("\(f.dimension.column) = \(P)", [.text(f.values[0])]))
+            } else {
+                c.append(Fragment("\(f.dimension.column) IN (\(f.values.map { _ in P }.joined(separator: ", ")))", f.values.map { .text($0) }))
+            }
+        }
+        for f in plan.flags where f != .repeatCaller { c.append(flagCondition(f)) }
         for w in plan.content { c.append(Fragment("content LIKE \(P) ESCAPE '\\'", [.text("%" + escapeLike(w) + "%")])) }
+        if plan.flags.contains(.repeatCaller) {
+            // The caller has enough tickets under every other condition of the question.
+            var inner = plan
+            inner.flags.removeAll { $0 == .repeatCaller }
+            let sub = Fragment("caller IN (SELECT caller FROM tickets") + whereClause(conditions(inner, period: period))
+                + Fragment(" GROUP BY caller HAVING COUNT(*) >= \(P))", [.integer(Int64(plan.callerMin))])
+            c.append(sub)
+        }
         return c
     }
 
@@ -144,30 +260,58 @@ public struct SQLCompiler: Sendable {
         case .inProgress: return Fragment("status = \(P)", [.text("办理中")])
         case .workday: return Fragment("strftime('%w', created_at) NOT IN ('0', '6')")
         case .weekend: return Fragment("strftime('%w', created_at) IN ('0', '6')")
+        case .repeatCaller: return Fragment("1 = 1")
         }
     }
 
-    private func shareCondition(_ t: QueryPlan.ShareTarget) -> Fragment {
-        switch t {
-        case .filter(let d, let v): return Fragment("\(d.column) = \(P)", [.text(v)])
-        case .flag(let f): return flagCondition(f)
+    private func shareCondition(_ ts: [QueryPlan.ShareTarget]) -> Fragment {
+        let parts = ts.map { t -> Fragment in
+            switch t {
+            case .filter(let d, let v): return Fragment("\(d.column) = \(P)", [.text(v)])
+            case .flag(let f): return flagCondition(f)
+            }
         }
+        guard let first = parts.first else { return Fragment("1") }
+        if parts.count == 1 { return first }
+        return parts.dropFirst().reduce(Fragment("(") + first) { $0 && $1 } + Fragment(")")
     }
 
-    private func shareLabel(_ t: QueryPlan.ShareTarget) -> String {
-        switch t {
-        case .filter(_, let v): return v
-        case .flag(let f): return f.label
-        }
+    private func shareLabel(_ ts: [QueryPlan.ShareTarget]) -> String {
+        ts.map { t -> String in
+            switch t {
+            case .filter(_, let v): return v
+            case .flag(let f): return f.label
+            }
+        }.joined()
     }
 
     private func escapeLike(_ s: String) -> String {
         s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }
 
+    /// The denominator of a rate, as an additive count.
+    private func denominator(_ m: Metric) -> Fragment? {
+        switch m {
+        case .closeRate, .overdueRate: return Fragment("COUNT(*)")
+        case .onTimeRate: return Fragment("SUM(status = \(P))", [SQLCompiler.closed])
+        case .satisfactionRate, .dissatisfactionRate: return Fragment("SUM(") + flagCondition(.rated) + Fragment(")")
+        case .resolveRate: return Fragment("SUM(resolved IS NOT NULL)")
+        default: return nil
+        }
+    }
+
+    private func denominatorLabel(_ m: Metric) -> String {
+        switch m {
+        case .onTimeRate: return "办结量"
+        case .satisfactionRate, .dissatisfactionRate: return "已回访数"
+        case .resolveRate: return "已评价数"
+        default: return "工单量"
+        }
+    }
+
     /// A metric as an aggregate; `within` restricts it to rows matching a predicate
     /// (used to compute two periods in one grouped pass).
-    func measure(_ m: Metric, within p: Fragment? = nil) -> Fragment {
+    func measure(_ m: Metric, _ plan: QueryPlan, within p: Fragment? = nil) -> Fragment {
         func count(_ cond: Fragment?) -> Fragment {
             switch (p, cond) {
             case (nil, nil): return Fragment("COUNT(*)")
@@ -179,8 +323,14 @@ public struct SQLCompiler: Sendable {
         func rate(_ num: Fragment, _ den: Fragment?) -> Fragment {
             count(num) + Fragment(" * 1.0 / NULLIF(") + count(den) + Fragment(", 0)")
         }
+        let alone = plan.measures.count == 1
         switch m {
-        case .count, .closedCount, .overdueCount: return count(nil)
+        case .count, .repeatCallers: return count(nil)
+        // Alone, 办结量/超期工单数 are a count under a flag (the plan adds it); beside other measures, a sum.
+        case .closedCount: return alone ? count(nil) : count(Fragment("status = \(P)", [SQLCompiler.closed]))
+        case .overdueCount: return alone ? count(nil) : count(flagCondition(.overdue))
+        case .perDay, .perMonth:
+            return count(nil) + Fragment(" * 1.0 / \(P)", [.integer(Int64(max(1, plan.divisor ?? 1)))])
         case .closeRate: return rate(Fragment("status = \(P)", [SQLCompiler.closed]), nil)
         case .onTimeRate: return rate(Fragment("status = \(P) AND closed_at <= due_at", [SQLCompiler.closed]), Fragment("status = \(P)", [SQLCompiler.closed]))
         case .satisfactionRate: return rate(flagCondition(.satisfied), flagCondition(.rated))

@@ -26,3 +26,20 @@ public struct SQLiteDialect: SQLDialect {
     public func hoursBetween(_ a: String, _ b: String) -> String { "(julianday(\(b)) - julianday(\(a))) * 24" }
     public func real(_ e: String) -> String { "\(e) * 1.0" }
 }
+
+/// Window functions and ordering pieces; the SQL standard spells them the same in
+/// SQLite (3.25+) and PostgreSQL, so a dialect may keep these defaults.
+extension SQLDialect {
+    /// `RANK() OVER (ORDER BY …)`: ties share the better rank.
+    public func rank(orderBy: String) -> String { "RANK() OVER (ORDER BY \(orderBy))" }
+    /// `ROW_NUMBER() OVER ([PARTITION BY …] ORDER BY …)`.
+    public func rowNumber(partitionBy: String? = nil, orderBy: String) -> String {
+        "ROW_NUMBER() OVER (\(partitionBy.map { "PARTITION BY \($0) " } ?? "")ORDER BY \(orderBy))"
+    }
+    /// The number of rows of the whole result, on each row.
+    public func totalRows() -> String { "COUNT(*) OVER ()" }
+    /// Ascending order with NULLs after every value.
+    public func ascNullsLast(_ e: String) -> String { "\(e) IS NULL, \(e) ASC" }
+    /// Descending order with NULLs after every value.
+    public func descNullsLast(_ e: String) -> String { "\(e) IS NULL, \(e) DESC" }
+}

@@ -12,7 +12,7 @@ public struct SQLPolicy: Sendable {
     public static let tickets = SQLPolicy(
         tables: ["tickets": Set(TicketSchema.columns)],
         functions: ["count", "sum", "avg", "min", "max", "substr", "date", "julianday", "nullif",
-                    "coalesce", "round", "strftime", "ifnull", "abs", "like"],
+                    "coalesce", "round", "strftime", "ifnull", "abs", "like", "rank", "row_number"],
         rowCap: 1000,
         timeCap: 10
     )

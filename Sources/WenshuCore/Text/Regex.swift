@@ -47,7 +47,9 @@ public final class Regex: @unchecked Sendable {
                 var groups: [Range<Int>?] = []
                 for g in 1..<Int(rc) {
                     let s = ov[2 * g], e = ov[2 * g + 1]
-                    groups.append(s == .max ? nil : Int(s)..<Int(e))
+                    // An unset group is PCRE2_UNSET (~0), which size_t → Int reads as -1.
+                    let a = Int(truncatingIfNeeded: s), b = Int(truncatingIfNeeded: e)
+                    groups.append(a < 0 || b < a || b > buf.count ? nil : a..<b)
                 }
                 out.append(Match(range: whole, groups: groups))
                 start = whole.isEmpty ? whole.upperBound + 1 : whole.upperBound

@@ -3,6 +3,8 @@
 public struct Token: Hashable, Sendable {
     public enum Kind: Hashable, Sendable {
         case word, number(Int), latin, content, unknown
+        /// 0.8, 2.5 (a plain decimal) and 80%, 85.5% (a ratio, as a fraction).
+        case decimal(Double), percent(Double)
         /// Unknown characters ending in a place suffix (某某区): a place the store does not have.
         case unknownPlace
     }
@@ -15,11 +17,14 @@ public struct Token: Hashable, Sendable {
 /// picks the cheapest path (fewest pieces; unknown single characters cost more).
 public struct Tokenizer: Sendable {
     let trie: Trie
+    /// Dictionary words made only of numerals that stay words (五一 the holiday, not 51).
+    let numeralWords: Set<String>
 
-    public init(words: some Sequence<String>) {
+    public init(words: some Sequence<String>, numeralWords: Set<String> = []) {
         var t = Trie()
         for w in words where !w.isEmpty { t.insert(w) }
         trie = t
+        self.numeralWords = numeralWords
     }
 
     static let numeralScalars: Set<UInt32> = Set("零〇○一二两三四五六七八九十百千万".unicodeScalars.map(\.value))
@@ -79,14 +84,23 @@ public struct Tokenizer: Sendable {
             }
             for end in trie.prefixEnds(scalars, from: i) {
                 // A word made only of numerals (一, 十二) is a number: a grammar literal must not hide it.
-                if scalars[i..<end].allSatisfy({ Tokenizer.numeralScalars.contains($0) }) { continue }
+                if scalars[i..<end].allSatisfy({ Tokenizer.numeralScalars.contains($0) }),
+                   numeralWords.isEmpty || !numeralWords.contains(String(String.UnicodeScalarView(scalars[i..<end].compactMap(Unicode.Scalar.init)))) { continue }
                 consider(end, 1.0, 0)
             }
             let u = scalars[i]
             if u >= 0x30 && u <= 0x39 {
                 var j = i
                 while j < n, scalars[j] >= 0x30 && scalars[j] <= 0x39 { j += 1 }
-                consider(j, 1.0, 1)
+                var k: UInt8 = 1
+                // 0.8 / 85.5: a decimal point between digits.
+                if j + 1 < n, scalars[j] == 0x2E, scalars[j + 1] >= 0x30 && scalars[j + 1] <= 0x39 {
+                    j += 1
+                    while j < n, scalars[j] >= 0x30 && scalars[j] <= 0x39 { j += 1 }
+                    k = 4
+                }
+                if j < n, scalars[j] == 0x25 { j += 1; k = 5 }
+                consider(j, 1.0, k)
             } else if Tokenizer.numeralScalars.contains(u) {
                 var j = i
                 while j < n, Tokenizer.numeralScalars.contains(scalars[j]) { j += 1 }
@@ -102,12 +116,16 @@ public struct Tokenizer: Sendable {
         var i = 0
         while i < n {
             let end = next[i]
-            let surface = String(String.UnicodeScalarView(scalars[i..<end].map { Unicode.Scalar($0)! }))
+            let surface = String(String.UnicodeScalarView(scalars[i..<end].compactMap(Unicode.Scalar.init)))
             let kind: Token.Kind
             switch kinds[i] {
             case 0: kind = .word
             case 1: kind = ChineseNumber.parse(surface).map { .number($0) } ?? .unknown
             case 2: kind = .latin
+            case 4: kind = surface.count <= 20 ? Double(surface).map { .decimal($0) } ?? .unknown : .unknown
+            case 5:
+                let digits = String(surface.dropLast())
+                kind = digits.count <= 20 ? Double(digits).map { .percent($0 / 100) } ?? .unknown : .unknown
             default: kind = .unknown
             }
             tokens.append(Token(surface: surface, kind: kind))

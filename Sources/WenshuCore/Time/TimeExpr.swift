@@ -34,6 +34,15 @@ public indirect enum TimeExpr: Hashable, Sendable {
     case xun(TimeExpr, Int)
     /// Saturday and Sunday of an ISO week; nil = the latest weekend that has begun.
     case weekend(Int?)
+    /// Day N of a month expression (本月8日, 上个月15号); nil month = the latest day N not after today.
+    case dayOf(TimeExpr?, Int)
+    /// 前N个月 / 前三季度 of a year (default: this year).
+    case firstMonths(YearRef?, Int)
+    case firstQuarters(YearRef?, Int)
+    /// 近N个季度: the N calendar quarters ending with the current one.
+    case lastQuarters(Int)
+    /// 第N周: the N-th ISO week of a year (default: this year).
+    case isoWeek(YearRef?, Int)
 
     /// Parses the value column of a time word in the lexicon: `month -1`, `day 0`,
     /// `weekday 3`, `weekday -1 3` (上周三), `quarter 0`, `year -1`, `ytd`, `holiday 国庆`,
@@ -61,6 +70,8 @@ public indirect enum TimeExpr: Hashable, Sendable {
         case ("last_years", 2): self = .lastYears(n!)
         case ("weekend", 1): self = .weekend(nil)
         case ("weekend", 2): self = .weekend(n!)
+        case ("last_quarters", 2): self = .lastQuarters(n!)
+        case ("first_quarters", 2): self = .firstQuarters(nil, n!)
         default: return nil
         }
     }
@@ -69,8 +80,17 @@ public indirect enum TimeExpr: Hashable, Sendable {
     var year: YearRef? {
         switch self {
         case .monthOf(let y, _), .quarterOf(let y, _), .halfOf(let y, _), .date(let y, _, _), .holiday(let y, _): return y
+        case .firstMonths(let y, _), .firstQuarters(let y, _), .isoWeek(let y, _): return y
         case .year(let y): return y
         default: return nil
+        }
+    }
+
+    /// Names one calendar month (本月, 上个月, 3月).
+    var isMonth: Bool {
+        switch self {
+        case .month, .monthOf: return true
+        default: return false
         }
     }
 
@@ -78,6 +98,8 @@ public indirect enum TimeExpr: Hashable, Sendable {
     var takesYear: Bool {
         switch self {
         case .monthOf(nil, _), .quarterOf(nil, _), .halfOf(nil, _), .date(nil, _, _), .holiday(nil, _): return true
+        case .firstMonths(nil, _), .firstQuarters(nil, _), .isoWeek(nil, _): return true
+        case .dayOf(let m?, _): return m.takesYear
         case .range(let a, let b): return a.takesYear && b.takesYear
         default: return false
         }
@@ -90,6 +112,10 @@ public indirect enum TimeExpr: Hashable, Sendable {
         case .halfOf(nil, let h): return .halfOf(year, h)
         case .date(nil, let m, let d): return .date(year, m, d)
         case .holiday(nil, let h): return .holiday(year, h)
+        case .firstMonths(nil, let n): return .firstMonths(year, n)
+        case .firstQuarters(nil, let n): return .firstQuarters(year, n)
+        case .isoWeek(nil, let n): return .isoWeek(year, n)
+        case .dayOf(let m?, let d): return m.with(year: year).map { .dayOf($0, d) }
         case .range(let a, let b):
             guard let x = a.with(year: year), let y = b.with(year: year) else { return nil }
             return .range(x, y)
@@ -166,9 +192,54 @@ public indirect enum TimeExpr: Hashable, Sendable {
             var sat = today.monday.adding(days: 7 * (w ?? 0) + 5)
             if w == nil, sat > today { sat = sat.adding(days: -7) }
             return TimeRange(sat, sat.adding(days: 2))
+        case .dayOf(let m, let d):
+            guard (1...31).contains(d) else { return nil }
+            guard let m else {
+                // 15号: this month's, or last month's when the 15th is still to come.
+                var first = today.firstOfMonth
+                for _ in 0..<2 {
+                    if Day.isValid(first.year, first.month, d), Day(first.year, first.month, d) <= today { break }
+                    first = first.adding(months: -1)
+                }
+                guard Day.isValid(first.year, first.month, d) else { return nil }
+                let s = Day(first.year, first.month, d)
+                return TimeRange(s, s.adding(days: 1))
+            }
+            guard let r = m.resolve(now, holidays: holidays), r.monthCount == 1, Day.isValid(r.start.year, r.start.month, d) else { return nil }
+            let s = Day(r.start.year, r.start.month, d)
+            return TimeRange(s, s.adding(days: 1))
+        case .firstMonths(let y, let n):
+            guard (1...12).contains(n) else { return nil }
+            let yy = y?.resolve(now) ?? today.year
+            return TimeRange(Day(yy, 1, 1), Day(yy, 1, 1).adding(months: n))
+        case .firstQuarters(let y, let n):
+            guard (1...4).contains(n) else { return nil }
+            let yy = y?.resolve(now) ?? today.year
+            return TimeRange(Day(yy, 1, 1), Day(yy, 1, 1).adding(months: 3 * n))
+        case .lastQuarters(let n):
+            guard (1...40).contains(n) else { return nil }
+            let q0 = Day(today.year, ((today.month - 1) / 3) * 3 + 1, 1)
+            return TimeRange(q0.adding(months: -3 * (n - 1)), q0.adding(months: 3))
+        case .isoWeek(let y, let n):
+            guard (1...53).contains(n) else { return nil }
+            let yy = y?.resolve(now) ?? today.year
+            // ISO week 1 holds January 4th.
+            let monday1 = Day(yy, 1, 4).monday
+            let s = monday1.adding(days: 7 * (n - 1))
+            guard n < 53 || Day(yy, 12, 28).monday >= s else { return nil }
+            return TimeRange(s, s.adding(days: 7))
         case .range(let a, var b):
             // 2025年3月到5月: the end borrows the start's year.
             if b.takesYear, let y = a.year { b = b.with(year: y) ?? b }
+            // 从11月2号到9号: a bare day borrows the start's month.
+            if case .dayOf(nil, let dd) = b, let ra = a.resolve(now, holidays: holidays) {
+                var m = ra.start.firstOfMonth
+                if Day.isValid(m.year, m.month, dd), Day(m.year, m.month, dd) < ra.start { m = m.adding(months: 1) }
+                guard Day.isValid(m.year, m.month, dd) else { return nil }
+                let e = Day(m.year, m.month, dd)
+                guard ra.start <= e else { return nil }
+                return TimeRange(ra.start, e.adding(days: 1))
+            }
             guard let ra = a.resolve(now, holidays: holidays), let rb = b.resolve(now, holidays: holidays) else { return nil }
             // 从11月到2月 across a year end: the start is the latest one before the end.
             var start = ra.start
