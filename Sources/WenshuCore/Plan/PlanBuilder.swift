@@ -28,6 +28,8 @@ struct PlanBuilder {
 
     func build(_ u: Understanding, question: String, context: Conversation?) -> Reading {
         var d = Draft(u.slots)
+        // A greeting beside a real question is politeness, not the question.
+        if d.refusals.contains("greeting"), d.refusals.count == 1, !d.isEmpty { d.refusals = [] }
         if let why = d.refusals.first { return refuse(why) }
         // SQL typed as a question reads as unknown Latin words: refuse it as SQL, not ask back.
         if u.unknown.contains(where: { w in sqlWords.contains { w.lowercased().contains($0) } }) { return refuse("sql") }
@@ -43,6 +45,11 @@ struct PlanBuilder {
         // 「满意率低于80%的街道有哪些」: 有哪些 names the groups, not a ticket list.
         if d.list, !d.groups.isEmpty { d.list = false }
         let followup = context?.plan != nil && d.isFollowupShaped
+        if !followup, d.countWord, d.metrics.isEmpty, d.time == nil, d.filters.isEmpty, d.places.isEmpty, d.flags.isEmpty, d.content.isEmpty,
+           !d.asksShape, !d.list, !d.share, !d.repeatCallers, d.thresholds.isEmpty, !d.wholeCity {
+            // A bare 「多少」: nothing to count was named.
+            return suggester.nothingCounted(d, understood: "")
+        }
         // 「倒数3名是哪些」 after a ranking asks for rows of the ranking.
         if d.list, followup, context?.plan?.shape.groupDimension != nil, d.rowRef == nil, d.limit != nil || d.top || d.ascending != nil { d.list = false }
         if !followup, !d.asksMeasure, !d.asksShape, d.content.isEmpty, d.filters.isEmpty, d.flags.isEmpty || d.versus {
@@ -227,9 +234,10 @@ struct PlanBuilder {
                 return .clarify("要看哪一类对象的变化？例如“上周工单量增加最多的3个区”。", suggestions: ["上周工单量增加最多的3个区", "本月和上月相比工单量下降最多的5个街道"])
             }
             plan.shape = .groupCompare(g, d.compare ?? .previous)
+            let keepLimit = followup && plan.change != nil ? plan.limit : nil
             plan.change = order
             plan.ascending = asc
-            plan.limit = d.limit ?? (d.top ? 1 : nil)
+            plan.limit = d.limit ?? keepLimit ?? (d.top ? 1 : nil)
         } else if let spec = d.compare {
             if let g = group ?? lastGroup { plan.shape = .groupCompare(g, spec) } else { plan.shape = .compare(spec) }
             plan.change = nil
