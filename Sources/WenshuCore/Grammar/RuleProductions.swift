@@ -130,6 +130,13 @@ enum RuleProductions {
             if let t = a.first??.text, t != "-" { s.append(.order(ascending: t == "asc")) }
             return .slots(s)
         },
+        "top_limit_group": { a in
+            guard let n = positive(num(a, 1), max: 1000), let d = dim(a, 2) else { return nil }
+            var s: [Slot] = [.top, .limit(n), .group(d)]
+            if let t = a.first??.text, t != "-" { s.append(.order(ascending: t == "asc")) }
+            return .slots(s)
+        },
+        "refuse": { a in a.first??.text.map { .slots([.refuse($0)]) } },
         "top_bottom": { a in positive(num(a, 0), max: 500).map { .slots([.topBottom($0)]) } },
         "limit": { a in positive(num(a, 0), max: 1000).map { .slots([.limit($0)]) } },
         "list_limit": { a in positive(num(a, 0), max: 1000).map { .slots([.list, .limit($0)]) } },
