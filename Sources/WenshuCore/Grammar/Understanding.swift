@@ -64,7 +64,7 @@ public struct QuestionParser: Sendable {
         let base = baseUnits(tokens).0
         let units = chart.saturate(tokens: tokens, base: base)
         let t3 = now()
-        _ = chart.bestCover(tokens: tokens, units: units) { $0.tag != "num" }
+        _ = chart.bestCover(tokens: tokens, units: units) { $0.tag != "num" && $0.tag != "quantity" }
         let t4 = now()
         return [("normalize", Double(t1 - t0) / 1000), ("tokenize", Double(t2 - t1) / 1000), ("chart", Double(t3 - t2) / 1000), ("cover", Double(t4 - t3) / 1000)]
     }
@@ -75,7 +75,7 @@ public struct QuestionParser: Sendable {
         let tokens = self.tokens(question)
         let (base, sourceOf) = baseUnits(tokens)
         let units = chart.saturate(tokens: tokens, base: base)
-        let (picked, uncovered) = chart.bestCover(tokens: tokens, units: units) { $0.tag != "num" }
+        let (picked, uncovered) = chart.bestCover(tokens: tokens, units: units) { $0.tag != "num" && $0.tag != "quantity" }
         var slots: [Slot] = []
         var rules: [String] = []
         var sources: [String] = []

@@ -437,9 +437,10 @@ struct PlanBuilder {
         func ok(_ v: Double) -> Result<QueryPlan.Having, Refusal> { .success(QueryPlan.Having(metric: m, comparison: c, value: v)) }
         func ask(_ msg: String) -> Result<QueryPlan.Having, Refusal> { .failure(Refusal(reading: .clarify(msg, suggestions: []))) }
         switch (m.kind, q) {
-        case (.rate, .ratio(let r)): return ok(r)
+        case (.rate, .ratio(let r)) where r >= 0 && r <= 1: return ok(r)
         case (.rate, .number(let n)) where n >= 0 && n <= 1: return ok(n)
         case (.rate, .number(let n)) where n > 1 && n <= 100: return ok(n / 100)  // 满意率低于80 = 80%
+        case (.rate, .ratio), (.rate, .number): return ask("比率的界限要在0到100%之间，请换一个数字。")
         case (.hours, .hours(let h)): return ok(h)
         case (.hours, .number(let n)): return ask("“\(Describe.integer(n))”是天还是小时？例如“超过2天”或“超过48小时”。")
         case (.count, .number(let n)), (.average, .number(let n)): return ok(n)
