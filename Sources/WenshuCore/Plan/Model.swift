@@ -38,6 +38,16 @@ public enum Dimension: String, CaseIterable, Hashable, Sendable, Codable, Coding
     }
 
     public var isPlace: Bool { self == .district || self == .street || self == .community }
+
+    /// District 0, street 1, community 2 (other dimensions: no depth).
+    public var depth: Int {
+        switch self {
+        case .district: return 0
+        case .street: return 1
+        case .community: return 2
+        default: return -1
+        }
+    }
 }
 
 /// What is measured. Definitions are the contract's section 4.

@@ -81,6 +81,14 @@ struct PlanBuilder {
                                               question.replacingOccurrences(of: a.key, with: "").replacingOccurrences(of: "和", with: "")])
             }
         }
+        // 「上城区湖墅街道」: a place inside another must really lie inside it, or the answer is a silent 0.
+        for a in resolved {
+            for b in resolved where b.place.level.depth > a.place.level.depth && !catalog.place(b.place, isWithin: a.place) {
+                if resolved.contains(where: { $0.place.level == a.place.level && $0.place != a.place }) { continue }
+                return .clarify("\(b.place.name)不在\(a.place.name)。您想看哪一个？",
+                                suggestions: [question.replacingOccurrences(of: a.key, with: ""), question.replacingOccurrences(of: b.key, with: "")])
+            }
+        }
         if d.wholeCity || !resolved.isEmpty {
             for lvl in [Dimension.district, .street, .community] { plan.removeFilter(lvl) }
         }
