@@ -16,7 +16,7 @@ struct WatchCommand: ParsableCommand {
     @Option(name: .long, help: "参考时间 now，'YYYY-MM-DD HH:MM:SS'（默认为系统时间）。")
     var now: String?
 
-    @Option(name: .long, help: "列出最近 N 天（含今天）出现过的预警，默认 1。")
+    @Option(name: .long, help: "列出前 N 天及今天触发过的预警，默认 1（昨天和今天：早间清单）。")
     var days: Int = 1
 
     @Option(name: .long, help: "只看某地：district=西湖区 或 street=北山街道。")

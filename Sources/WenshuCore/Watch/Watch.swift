@@ -62,13 +62,16 @@ public enum Watch {
         return db
     }
 
-    /// The warnings active in the `days` days ending with `now`'s day (1 = today's list).
+    /// The warnings that fired in the `days` days before `now`'s day or on it so far
+    /// (1 = the morning list: yesterday and today).
     /// `db` must carry a SQL guard (`Watch.open`, or an engine's connection).
     public static func warnings(db: Database, now: Now, days: Int = 1, scope: Scope? = nil,
                                 parameters: Detector.Parameters = .init(), examples: Int = 2) throws -> Report {
         let days = min(max(days, 1), maxDays)
         let detector = Detector(parameters: parameters)
-        let listFrom = now.day.adding(days: 1 - days)
+        // A morning list must show what fired on the last complete day, so the listed
+        // days are the `days` days before today plus today so far.
+        let listFrom = now.day.adding(days: -days)
         let evalFrom = listFrom.adding(days: -carryDays)
         let readFrom = evalFrom.adding(days: -detector.lookback)
         let dayCount = now.day.ordinal - readFrom.ordinal + 1

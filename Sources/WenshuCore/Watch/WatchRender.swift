@@ -14,12 +14,12 @@ public enum WatchRender {
     }
 
     public static func summary(_ list: [Warning], day: Day, days: Int) -> String {
-        let when = days == 1 ? day.iso : "\(day.adding(days: 1 - days).iso) 至 \(day.iso)"
+        let when = "\(day.adding(days: -days).iso) 至 \(day.iso)"
         guard !list.isEmpty else { return "\(when) 没有预警。" }
-        let fresh = list.filter { $0.firstDay == day }.count
+        let fresh = list.filter { $0.firstDay >= day.adding(days: -1) }.count
         let top = list.prefix(3).map { "\($0.place.name)\($0.subcategory)（\($0.count)件，预期\(expectedText($0.expected))件）" }
         var s = "\(when) 共 \(list.count) 条预警"
-        if days == 1 { s += "，其中今天新出现 \(fresh) 条" }
+        if days == 1 { s += "，其中昨天以来新出现 \(fresh) 条" }
         return s + "：" + top.joined(separator: "、") + (list.count > 3 ? "等。" : "。")
     }
 
