@@ -1,0 +1,52 @@
+/// Hides personal numbers in ticket text before it is shown in a warning: mobile numbers
+/// (138****5678), landlines (0571-8*****67) and 18-digit ID numbers (330106********1234).
+/// Short numbers (dates, amounts, house numbers) stay as they are.
+public enum Masking {
+    public static func mask(_ text: String) -> String {
+        let chars = Array(text)
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        var i = 0
+        while i < chars.count {
+            guard chars[i].isASCIIDigit else { out.append(chars[i]); i += 1; continue }
+            var j = i
+            while j < chars.count, chars[j].isASCIIDigit { j += 1 }
+            // An ID number may end in X.
+            if j - i == 17, j < chars.count, chars[j] == "X" || chars[j] == "x" { j += 1 }
+            let run = String(chars[i..<j])
+            // Area code, hyphen, subscriber number: one landline.
+            if run.count >= 3, run.count <= 4, run.hasPrefix("0"), j + 1 < chars.count, chars[j] == "-", chars[j + 1].isASCIIDigit {
+                var k = j + 1
+                while k < chars.count, chars[k].isASCIIDigit { k += 1 }
+                let local = String(chars[(j + 1)..<k])
+                if local.count >= 7, local.count <= 8 {
+                    out += run + "-" + keep(local, head: 1, tail: 2)
+                    i = k
+                    continue
+                }
+            }
+            out += maskRun(run)
+            i = j
+        }
+        return out
+    }
+
+    static func maskRun(_ run: String) -> String {
+        let n = run.count
+        if n == 18 { return keep(run, head: 6, tail: 4) }
+        if n == 11, run.hasPrefix("1") { return keep(run, head: 3, tail: 4) }
+        if n >= 10, n <= 12, run.hasPrefix("0") { return keep(run, head: n - 7, tail: 2) }
+        if n >= 7 { return keep(run, head: 1, tail: 2) }
+        return run
+    }
+
+    static func keep(_ s: String, head: Int, tail: Int) -> String {
+        let c = Array(s)
+        guard c.count > head + tail else { return s }
+        return String(c[..<head]) + String(repeating: "*", count: c.count - head - tail) + String(c[(c.count - tail)...])
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+}
