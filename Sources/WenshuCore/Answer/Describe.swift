@@ -64,6 +64,8 @@ enum Describe {
             parts.append(measures); parts.append("\(p.rankOf ?? "")在各\(d.label)中的排名")
         case .topBottom(let d):
             parts.append("按\(d.label)"); parts.append(measures); parts.append("前\(p.limit ?? 5)名和后\(p.limit ?? 5)名")
+        case .warnings:
+            parts.append("未诉先办预警（街道/社区 × 二级分类）")
         case .topPerGroup(let o, let i):
             parts.append("每个\(o.label)"); parts.append(measures); parts.append((p.ascending ? "最低的" : "最高的") + "\(p.limit ?? 1)\(i.unitWord)")
         }

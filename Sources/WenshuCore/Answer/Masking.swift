@@ -1,39 +1,66 @@
 /// Contract §9.2: phone and ID numbers inside ticket text never leave the engine unmasked.
-/// One function, applied where rows leave the engine, so every channel (CLI, chat, HTTP,
-/// CSV, bots, exports) shows the same masked text.
+/// One function, applied where rows leave the engine (answers, exports, warnings), so every
+/// channel shows the same masked text. Hides mobile numbers
+/// (138****5678), landlines (0571-8*****67) and 18-digit ID numbers (330106********1234).
+/// Short numbers (dates, amounts, house numbers) stay as they are.
 public enum Masking {
-    // One alternation, so an ID number is never read as a phone number inside it.
-    // Groups: 1 ID (18 digits, last may be X), 2 mobile, 3 landline area code, 4 local number.
-    private static let pattern: Regex? = try? Regex(
-        "(?<![0-9])(?:([1-9][0-9]{16}[0-9Xx])|(1[3-9][0-9]{9})|(0[1-9][0-9]{1,2})[- ]?([2-9][0-9]{6,7}))(?![0-9])")
-
-    /// `13812345678` → `138****5678`; `0571-86012345` → `0571-8*****45`; an 18-digit ID keeps
-    /// its first 6 and last 4 digits.
     public static func mask(_ text: String) -> String {
-        guard let re = pattern, text.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) else { return text }
-        return re.replace(in: text) { m, bytes in
-            if let id = m.groups.count > 0 ? m.groups[0] : nil {
-                let s = bytes.text(id)
-                return String(s.prefix(6)) + String(repeating: "*", count: max(0, s.count - 10)) + String(s.suffix(4))
+        let chars = Array(text)
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        var i = 0
+        while i < chars.count {
+            guard chars[i].isASCIIDigit else { out.append(chars[i]); i += 1; continue }
+            var j = i
+            while j < chars.count, chars[j].isASCIIDigit { j += 1 }
+            // An ID number may end in X.
+            if j - i == 17, j < chars.count, chars[j] == "X" || chars[j] == "x" { j += 1 }
+            let run = String(chars[i..<j])
+            // Area code, hyphen, subscriber number: one landline.
+            if run.count >= 3, run.count <= 4, run.hasPrefix("0"), j + 1 < chars.count, chars[j] == "-", chars[j + 1].isASCIIDigit {
+                var k = j + 1
+                while k < chars.count, chars[k].isASCIIDigit { k += 1 }
+                let local = String(chars[(j + 1)..<k])
+                if local.count >= 7, local.count <= 8 {
+                    out += run + "-" + keep(local, head: 1, tail: 2)
+                    i = k
+                    continue
+                }
             }
-            if let mob = m.groups.count > 1 ? m.groups[1] : nil {
-                let s = bytes.text(mob)
-                return String(s.prefix(3)) + "****" + String(s.suffix(4))
-            }
-            let area = m.groups.count > 2 ? bytes.text(m.groups[2]) : ""
-            let local = m.groups.count > 3 ? bytes.text(m.groups[3]) : ""
-            guard local.count >= 3 else { return bytes.text(m.range) }
-            return area + "-" + String(local.prefix(1)) + String(repeating: "*", count: local.count - 3) + String(local.suffix(2))
+            out += maskRun(run)
+            i = j
         }
+        return out
     }
 
-    /// Masks every text cell of a result.
-    public static func mask(rows: [[DBValue]]) -> [[DBValue]] {
-        rows.map { r in
-            r.map { v in
-                if case .text(let t) = v { return .text(mask(t)) }
+    /// Masks the free-text columns of a result (identifiers such as ticket ids stay as they are).
+    public static func mask(rows: [[DBValue]], kinds: [ColumnKind]) -> [[DBValue]] {
+        let free = Set(kinds.indices.filter { kinds[$0] == .content })
+        guard !free.isEmpty else { return rows }
+        return rows.map { r in
+            r.enumerated().map { i, v in
+                if free.contains(i), case .text(let t) = v { return .text(mask(t)) }
                 return v
             }
         }
     }
+
+    static func maskRun(_ run: String) -> String {
+        let n = run.count
+        if n == 18 { return keep(run, head: 6, tail: 4) }
+        if n == 11, run.hasPrefix("1") { return keep(run, head: 3, tail: 4) }
+        if n >= 10, n <= 12, run.hasPrefix("0") { return keep(run, head: n - 7, tail: 2) }
+        if n >= 7 { return keep(run, head: 1, tail: 2) }
+        return run
+    }
+
+    static func keep(_ s: String, head: Int, tail: Int) -> String {
+        let c = Array(s)
+        guard c.count > head + tail else { return s }
+        return String(c[..<head]) + String(repeating: "*", count: c.count - head - tail) + String(c[(c.count - tail)...])
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }

@@ -114,6 +114,8 @@ enum Summary {
             let top = rows.filter { $0.count >= 3 && $0[2].description == "前\(n)" }.map { $0[0].description }
             let bottom = rows.filter { $0.count >= 3 && $0[2].description == "后\(n)" }.map { $0[0].description }
             return "\(when)\(subject)各\(d.label)\(m.label)前\(n)名：\(top.joined(separator: "、"))；后\(n)名（从最低起）：\(bottom.joined(separator: "、"))。"
+        case .warnings:
+            return ""
         case .topPerGroup(let o, let i):
             guard !rows.isEmpty else { return "\(when)\(subject)没有数据。" }
             let groups = Set(rows.map { $0[0].description }).count

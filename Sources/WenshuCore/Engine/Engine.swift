@@ -119,6 +119,8 @@ public final class Engine: @unchecked Sendable {
         case .denied(let msg):
             answer.status = .denied; answer.message = msg
             return answer
+        case .plan(let plan, let notes) where plan.shape.isWarnings:
+            return warningsAnswer(plan, notes: notes, answer: answer, now: now, conversation: &conversation)
         case .plan(let plan, let notes):
             let q = SQLCompiler(dialect: dialect, now: now).compile(plan)
             answer.plan = plan
@@ -130,7 +132,7 @@ public final class Engine: @unchecked Sendable {
             answer.kinds = q.kinds
             do {
                 let r = try db.query(q.sql, q.params, rowCap: plan.shape == .list ? min(plan.limit ?? 20, 1000) : nil)
-                answer.rows = Masking.mask(rows: r.rows)
+                answer.rows = Masking.mask(rows: r.rows, kinds: q.kinds)
                 answer.truncated = r.truncated
                 answer.summary = Summary.make(plan, rows: r.rows, now: now)
                 if r.truncated { answer.summary! += "（结果超过\(r.rows.count)行，只显示前\(r.rows.count)行。）" }
@@ -146,5 +148,44 @@ public final class Engine: @unchecked Sendable {
             }
             return answer
         }
+    }
+
+    /// 未诉先办 asked in words: the same list as `wenshu watch`, inside the caller's scope.
+    func warningsAnswer(_ plan: QueryPlan, notes: [String], answer a: Answer, now: Now, conversation: inout Conversation) -> Answer {
+        var answer = a
+        guard case .warnings(let days) = plan.shape else { return answer }
+        var scope: Watch.Scope?
+        if let s = plan.filter(.street) ?? (plan.scope?.level == .street ? plan.scope?.name : nil) {
+            scope = Watch.Scope(street: s)
+        } else if let d = plan.filter(.district) ?? (plan.scope?.level == .district ? plan.scope?.name : nil) {
+            scope = Watch.Scope(district: d)
+        }
+        if plan.filter(.community) != nil || plan.scope?.level == .community {
+            answer.status = .clarify
+            answer.message = "预警清单按街道和社区列出，请按区县或街道来问，例如“北山街道今天有什么预警”。"
+            return answer
+        }
+        answer.plan = plan
+        answer.interpretation = Describe.interpretation(plan, notes: notes)
+        do {
+            let r = try Watch.warnings(db: db, now: now, days: days, scope: scope)
+            answer.sql = r.sql
+            answer.params = r.params
+            answer.columns = r.columns
+            answer.kinds = r.columns.map { $0 == "工单量" ? .count : ($0 == "预期" ? .average : .text) }
+            answer.rows = r.rows
+            answer.summary = r.summary
+            answer.timeRange = TimeRange(now.day.adding(days: -days), now.day.adding(days: 1))
+            conversation.plan = plan
+            conversation.rows = answer.rows
+            conversation.suggestions = []
+        } catch let e as StoreError {
+            answer.status = .error
+            answer.message = e.message
+        } catch {
+            answer.status = .error
+            answer.message = "预警计算失败：\(error)"
+        }
+        return answer
     }
 }

@@ -137,6 +137,7 @@ public struct QuestionParser: Sendable {
             case "same_period": return [.samePeriodLastYear]
             case "spike": return [.spike]
             case "repeat": return [.repeatCallers]
+            case "warnings": return [.warnings]
             default: return []
             }
         case "order": return v == "-" ? [] : [.order(ascending: v == "asc")]

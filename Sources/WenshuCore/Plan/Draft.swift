@@ -33,6 +33,7 @@ struct Draft {
     var topBottom: Int??
     var change: (ChangeOrder, Bool)?
     var ownGroup = false
+    var warnings = false
     var refusals: [String] = []
     /// Conditions in question order, with the share split (占/在) and joiners (和/与/、) between them.
     enum Condition { case filter(Dimension, String), place(String), flag(Flag), split, joiner }
@@ -80,6 +81,7 @@ struct Draft {
             case .shareSplit: conditions.append(.split)
             case .ownGroup: ownGroup = true
             case .joiner: conditions.append(.joiner)
+            case .warnings: warnings = true
             case .refuse(let why): refusals.append(why)
             }
         }
@@ -87,7 +89,7 @@ struct Draft {
 
     var asksMeasure: Bool {
         !metrics.isEmpty || countWord || list || share || repeatCallers || callThreshold != nil || spike
-            || !thresholds.isEmpty || rankPosition || topBottom != nil || change != nil
+            || !thresholds.isEmpty || rankPosition || topBottom != nil || change != nil || warnings
     }
 
     /// Asks for a layout or an order, even without a measure word (各区排名, 趋势, 前五).
@@ -103,7 +105,7 @@ struct Draft {
         time == nil && compare == nil && filters.isEmpty && places.isEmpty && flags.isEmpty && metrics.isEmpty
             && groups.isEmpty && grain == nil && !trend && !share && !list && limit == nil && !top && content.isEmpty
             && callThreshold == nil && !repeatCallers && !countWord && rowRef == nil && ascending == nil && !samePeriod && !spike
-            && thresholds.isEmpty && !rankPosition && topBottom == nil && change == nil
+            && thresholds.isEmpty && !rankPosition && topBottom == nil && change == nil && !warnings
     }
 
     /// Whether a joiner (和/与/及/、) stands between two conditions of the question.

@@ -218,6 +218,8 @@ public enum Slot: Hashable, Sendable {
     case ownGroup
     /// 和 / 与 / 及 / 、 between two values.
     case joiner
+    /// 预警 / 未诉先办: the warning list.
+    case warnings
 }
 
 /// A comparison on a measure (contract §9.4).
@@ -261,4 +263,6 @@ public enum ChangeOrder: String, Hashable, Sendable {
 /// How a column's values are shown (JSON keeps full precision whatever the kind).
 public enum ColumnKind: String, Hashable, Sendable {
     case text, count, rate, hours, average, number
+    /// Free text from callers (诉求内容): phone and ID numbers in it are masked.
+    case content
 }

@@ -115,6 +115,24 @@ struct PlanBuilder {
             }
         }
         // Drill into a row of the last answer.
+        if let (n, _) = d.rowRef, let ctx = context, let last = ctx.plan, last.shape.isWarnings {
+            // 「第一个」 after a warning list: that place and subcategory, day by day for two weeks.
+            guard n >= 1, n <= ctx.rows.count, ctx.rows[n - 1].count >= 4 else {
+                return .clarify("上一个回答只有 \(ctx.rows.count) 条预警，没有第 \(n) 条。", suggestions: [])
+            }
+            let r = ctx.rows[n - 1]
+            var p = QueryPlan()
+            p.scope = scope
+            if let v = r[0].stringValue { p.setFilter(.district, v) }
+            if let v = r[1].stringValue { p.setFilter(.street, v) }
+            if let v = r[2].stringValue { p.setFilter(.community, v) }
+            if let v = r[3].stringValue { p.setFilter(.subcategory, v) }
+            p.time = TimeExpr.lastDays(14).resolve(now, holidays: holidays)
+            p.timeExpr = .lastDays(14)
+            p.shape = d.list ? .list : .trend(.day)
+            p.limit = d.list ? 20 : nil
+            return scoped(p)
+        }
         if let (n, dim) = d.rowRef {
             guard let ctx = context, let last = ctx.plan, let lastDim = last.shape.groupDimension,
                   dim == nil || dim == lastDim else {
@@ -217,6 +235,24 @@ struct PlanBuilder {
         let group = d.groups.first
         let lastGroup = followup ? plan.shape.groupDimension : nil
         plan.rankOf = nil
+        if d.warnings {
+            // 今天有什么预警 / 最近有哪些异常 / 未诉先办: the detector's list (today and yesterday by default).
+            var days = 1
+            if let t = plan.time {
+                guard t.end <= now.day.adding(days: 1), t.end >= now.day else {
+                    return .clarify("预警只看最近的日子，例如“今天有什么预警”“近7天有哪些预警”。", suggestions: ["今天有什么预警", "近7天有哪些预警"])
+                }
+                days = max(1, min(Watch.maxDays, now.day.ordinal - t.start.ordinal))
+            }
+            if !plan.filters.filter({ !$0.dimension.isPlace }).isEmpty || !plan.flags.isEmpty || !plan.content.isEmpty {
+                return .clarify("预警清单按地点和二级分类列出，不能再按其他条件筛选。要看全部预警吗？", suggestions: ["今天有什么预警", "近7天有哪些预警"])
+            }
+            plan.shape = .warnings(days: days)
+            plan.time = TimeRange(now.day.adding(days: -days), now.day.adding(days: 1))
+            plan.measures = [.count]
+            plan.limit = nil
+            return scoped(plan)
+        }
         if d.spike {
             // 突增/预警: each group this period against the period before, largest growth first.
             if plan.time == nil {
@@ -368,7 +404,11 @@ struct PlanBuilder {
             plan.previous = nil
         }
 
-        // Scope.
+        return scoped(plan)
+    }
+
+    /// The plan, or `denied` when it names a place outside the caller's scope.
+    private func scoped(_ plan: QueryPlan) -> Reading {
         if let scope {
             let s = Catalog.Place(level: scope.level, name: scope.name)
             for lvl in [Dimension.district, .street, .community] {

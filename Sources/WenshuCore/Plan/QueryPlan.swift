@@ -27,6 +27,8 @@ public enum Shape: Hashable, Sendable {
     case topBottom(Dimension)
     /// Top N of the inner dimension inside each outer group: `[outer, inner, value]`.
     case topPerGroup(Dimension, Dimension)
+    /// 未诉先办: the detector's warnings of the last `days` days (README, 未诉先办).
+    case warnings(days: Int)
 }
 
 /// A data scope (HTTP token, bot user, `--scope`): ANDed into every statement.
@@ -126,6 +128,8 @@ public struct QueryPlan: Hashable, Sendable {
 }
 
 extension Shape {
+    public var isWarnings: Bool { if case .warnings = self { return true }; return false }
+
     /// The dimension rows are grouped by, if any.
     public var groupDimension: Dimension? {
         switch self {

@@ -105,7 +105,7 @@ public struct SQLCompiler: Sendable {
             b.raw(" ORDER BY created_at DESC, id DESC")
             limit(&b, min(plan.limit ?? 20, 1000))
             columns = ["工单编号", "受理时间", "区县", "街道", "诉求类型", "二级分类", "状态", "诉求内容"]
-            kinds = Array(repeating: .text, count: columns.count)
+            kinds = Array(repeating: .text, count: columns.count - 1) + [.content]
         case .rankPosition(let d):
             let g = grouped(plan, keys: [d.column])
             b.append(Fragment("WITH g AS (") + g.fragment + Fragment("), r AS (SELECT \(d.column), v, \(dialect.rank(orderBy: "v DESC")) AS rk, \(dialect.totalRows()) AS n FROM g) "))
@@ -122,6 +122,9 @@ public struct SQLCompiler: Sendable {
             b.append(Fragment("SELECT \(c), v, board FROM (SELECT \(c), v, \(P) AS board, 0 AS s, a AS k FROM r WHERE a <= \(P) UNION ALL SELECT \(c), v, \(P) AS board, 1 AS s, b AS k FROM r WHERE b <= \(P)) AS t ORDER BY s, k",
                               [.text("前\(n)"), .integer(Int64(n)), .text("后\(n)"), .integer(Int64(n))]))
             columns = [d.label, plan.metric.label, "榜"]; kinds = [.text, plan.metric.kind, .text]
+        case .warnings:
+            // Answered by the detector (Watch), never by one statement over the plan.
+            b.raw("SELECT 0 WHERE 0")
         case .topPerGroup(let outer, let inner):
             let n = plan.limit ?? 3
             let g = grouped(plan, keys: [outer.column, inner.column])

@@ -140,15 +140,20 @@ struct SparseSeries: Sendable {
 extension DailyCounts {
     /// Reads the counts for days [first, first + dayCount), up to `before` (the reference
     /// time: no ticket at or after it is counted, so a partial today is partial everywhere).
-    public static func read(db: Database, first: Day, dayCount: Int, before: String) throws -> DailyCounts {
-        let end = first.adding(days: max(0, dayCount))
-        let upper = min(end.timestamp, before)
-        let sql = """
+    /// The one statement the detector reads (shown as an answer's SQL).
+    public static let sql = """
         SELECT substr(created_at, 1, 10), district, street, community, subcategory, COUNT(*) \
         FROM tickets WHERE created_at >= ? AND created_at < ? \
         GROUP BY substr(created_at, 1, 10), district, street, community, subcategory
         """
-        let result = try db.query(sql, [.text(first.timestamp), .text(upper)], rowCap: 20_000_000)
+
+    static func params(first: Day, dayCount: Int, before: String) -> [DBValue] {
+        let end = first.adding(days: max(0, dayCount))
+        return [.text(first.timestamp), .text(min(end.timestamp, before))]
+    }
+
+    public static func read(db: Database, first: Day, dayCount: Int, before: String) throws -> DailyCounts {
+        let result = try db.query(sql, params(first: first, dayCount: dayCount, before: before), rowCap: 20_000_000)
         var rows: [(day: Day, district: String?, street: String?, community: String?, subcategory: String?, count: Int)] = []
         rows.reserveCapacity(result.rows.count)
         for r in result.rows where r.count == 6 {

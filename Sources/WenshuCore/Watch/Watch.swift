@@ -39,12 +39,15 @@ public enum Watch {
         public let columns: [String]
         public let rows: [[DBValue]]
         public let summary: String
+        /// The statement the counts came from, and its parameters.
+        public var sql: String = DailyCounts.sql
+        public var params: [DBValue] = []
 
         /// The same report narrowed to some of its warnings (e.g. those not pushed yet).
         public func only(_ subset: [Warning]) -> Report {
             let t = WatchRender.table(subset)
             return Report(day: day, days: days, evaluableFrom: evaluableFrom, warnings: subset, columns: t.columns, rows: t.rows,
-                          summary: WatchRender.summary(subset, day: day, days: days))
+                          summary: WatchRender.summary(subset, day: day, days: days), sql: sql, params: params)
         }
     }
 
@@ -92,7 +95,8 @@ public enum Watch {
         let p = parameters
         let judged = counts.firstDataDay.map { $0.adding(days: p.minBaselineDays + max(p.guardDays, p.windows) - 1) } ?? now.day
         return Report(day: now.day, days: days, evaluableFrom: max(listFrom, judged), warnings: list, columns: table.columns, rows: table.rows,
-                      summary: WatchRender.summary(list, day: now.day, days: days))
+                      summary: WatchRender.summary(list, day: now.day, days: days),
+                      params: DailyCounts.params(first: readFrom, dayCount: dayCount, before: now.timestamp))
     }
 
     /// The newest tickets behind a warning, masked.
