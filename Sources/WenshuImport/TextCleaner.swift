@@ -1,0 +1,93 @@
+/// Text clean-up a data office would otherwise do by hand, one small function per step.
+enum TextCleaner {
+    /// Full-width ASCII forms (Ａ１，) and the ideographic space folded to their plain forms,
+    /// and surrounding white space trimmed. Cheap when there is nothing to fold.
+    static func foldWidth(_ s: String) -> String {
+        var needs = false
+        for b in s.utf8 where b == 0xEF || b == 0xE3 || b == 0x20 || b == 0x09 || b == 0xC2 { needs = true; break }
+        if !needs { return s }
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            switch u.value {
+            case 0xFF01...0xFF5E: out.append(Unicode.Scalar(u.value - 0xFEE0) ?? u)
+            case 0x3000, 0x00A0: out.append(" ")
+            default: out.append(u)
+            }
+        }
+        return trim(String(out))
+    }
+
+    /// Only the width folding of letters, digits and spaces: punctuation such as ，。 stays, so
+    /// free text keeps its look while numbers in it become findable.
+    static func foldAlnum(_ s: String) -> String {
+        var needs = false
+        for b in s.utf8 where b == 0xEF || b == 0xE3 { needs = true; break }
+        if !needs { return trim(s) }
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            switch u.value {
+            case 0xFF10...0xFF19, 0xFF21...0xFF3A, 0xFF41...0xFF5A: out.append(Unicode.Scalar(u.value - 0xFEE0) ?? u)
+            case 0x3000: out.append(" ")
+            default: out.append(u)
+            }
+        }
+        return trim(String(out))
+    }
+
+    static func trim(_ s: String) -> String {
+        guard let f = s.utf8.first, let l = s.utf8.last else { return s }
+        if !isSpace(f) && !isSpace(l) { return s }
+        var sub = Substring(s)
+        while let c = sub.first, c.isWhitespace { sub = sub.dropFirst() }
+        while let c = sub.last, c.isWhitespace { sub = sub.dropLast() }
+        return String(sub)
+    }
+
+    private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0xC2 || b == 0xE3 }
+
+    /// Replaces variant characters and spellings by the mapping's standard forms.
+    static func foldVariants(_ s: String, _ table: [(String, String)]) -> String {
+        var out = s
+        for (a, b) in table where out.contains(a) { out = out.replacingOccurrences(of: a, with: b) }
+        return out
+    }
+
+    /// One level (1-based) of a path such as 「一级->二级->三级」; nil when the path is shorter.
+    static func level(_ s: String, separators: [String], _ n: Int) -> String? {
+        guard !separators.isEmpty else { return n == 1 ? s : nil }
+        var parts = [s]
+        for sep in separators {
+            parts = parts.flatMap { $0.components(separatedBy: sep) }
+        }
+        let clean = parts.map(trim).filter { !$0.isEmpty }
+        return n - 1 < clean.count ? clean[n - 1] : nil
+    }
+
+    /// A name without its administrative suffix (朝阳区 → 朝阳), for matching bare forms.
+    static func bare(_ name: String) -> String {
+        for suffix in ["街道办事处", "街道", "地区办事处", "地区", "区", "县", "市", "镇", "乡"] where name.hasSuffix(suffix) && name.count > suffix.count + 1 {
+            return String(name.dropLast(suffix.count))
+        }
+        return name
+    }
+
+    /// The street without the district written in front of it (「朝阳区望京街道」,
+    /// 「朝阳区-望京街道」, 「朝阳 望京街道」 → 望京街道). Nil when nothing was stripped. Bare forms
+    /// (朝阳) are tried only for the row's own district: another district's bare name could be
+    /// the start of a street's own name.
+    static func stripPrefix(_ street: String, district: String?, others: [String] = []) -> (street: String, district: String)? {
+        var forms: [(String, String)] = []
+        if let d = district, !d.isEmpty {
+            forms.append((d, d))
+            let b = bare(d)
+            if b != d { forms.append((b, d)) }
+        }
+        for d in others where d != district { forms.append((d, d)) }
+        for (form, d) in forms where street.hasPrefix(form) && street.count > form.count {
+            var rest = Substring(street).dropFirst(form.count)
+            while let c = rest.first, c == " " || c == "-" || c == "/" || c == "—" || c == "·" || c == ">" || c == "、" || c == "_" { rest = rest.dropFirst() }
+            if rest.count >= 2 { return (String(rest), d) }
+        }
+        return nil
+    }
+}
