@@ -17,6 +17,9 @@ struct RowCleaner {
     private var knownDistrictSet: Set<String> = []
     private var valueChanges: [String: (field: String, value: String, became: String, count: Int)] = [:]
     private var phoneCounts = PrivacyMask.Counts()
+    private let variants: TextCleaner.Variants
+    /// Category paths repeat a lot: each distinct path is split once.
+    private var levelCache: [[String: [String]]] = [[:], [:]]
 
     init(mapping: Mapping, deriver: DeadlineDeriver, hasher: CallerHasher, places: PlaceMatcher, latestDay: Day, report: ImportReport) {
         self.mapping = mapping
@@ -25,6 +28,7 @@ struct RowCleaner {
         self.places = places
         self.latestDay = latestDay
         self.report = report
+        variants = TextCleaner.Variants(mapping.variants)
     }
 
     enum Outcome {
@@ -45,8 +49,8 @@ struct RowCleaner {
             if folded.isEmpty { continue }
             if mapping.missing.contains(folded) { report.count("「不详/无/空」等记为 NULL"); continue }
             var value = folded
-            if !freeText && !mapping.variants.isEmpty {
-                let f2 = TextCleaner.foldVariants(value, mapping.variants)
+            if !freeText {
+                let f2 = variants.fold(value)
                 if f2 != value { report.count("异体字/旧写法规范化"); value = f2 }
             }
             v[f] = value
@@ -74,12 +78,17 @@ struct RowCleaner {
         }
 
         // 4. Categories: one level of a path such as 「一级->二级->三级」.
-        for f in [TicketField.category, .subcategory] {
+        for (k, f) in [TicketField.category, .subcategory].enumerated() {
             guard let raw = v[f], let spec = mapping.fields[f] else { continue }
             var value: String? = raw
             if !spec.split.isEmpty {
-                value = TextCleaner.level(raw, separators: spec.split, spec.level)
-                if f == .category, spec.split.contains(where: { raw.contains($0) }) { report.count("分类按层级拆分") }
+                let parts: [String]
+                if let p = levelCache[k][raw] { parts = p } else {
+                    parts = TextCleaner.levels(raw, separators: spec.split)
+                    if levelCache[k].count < 20_000 { levelCache[k][raw] = parts }
+                }
+                value = spec.level - 1 < parts.count ? parts[spec.level - 1] : nil
+                if f == .category, parts.count > 1 { report.count("分类按层级拆分") }
             }
             if let x = value {
                 switch translate(f, x) {
@@ -139,7 +148,7 @@ struct RowCleaner {
             .text(id), t(.created_at), t(.channel), t(.kind), t(.category), t(.subcategory), t(.district), t(.street),
             t(.community), t(.address), t(.content), t(.department), t(.status), n(.urgent), t(.due_at), t(.closed_at),
             t(.satisfaction), n(.resolved), callerRaw.map { .text(hasher.hash($0, ticketID: id)) } ?? .null,
-            derivedDue.map { .text($0) } ?? .null, .text(hasher.hash(nil, ticketID: id)), .text(file), .integer(Int64(line)),
+            derivedDue.map { .text($0) } ?? .null, callerRaw == nil ? .text(hasher.hash(nil, ticketID: id)) : .null, .text(file), .integer(Int64(line)),
         ])
     }
 

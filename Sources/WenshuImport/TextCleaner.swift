@@ -46,21 +46,50 @@ enum TextCleaner {
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0xC2 || b == 0xE3 }
 
     /// Replaces variant characters and spellings by the mapping's standard forms.
-    static func foldVariants(_ s: String, _ table: [(String, String)]) -> String {
-        var out = s
-        for (a, b) in table where out.contains(a) { out = out.replacingOccurrences(of: a, with: b) }
-        return out
+    struct Variants {
+        let table: [(String, String)]
+        /// First scalars of the variant spellings: a value holding none of them is left alone
+        /// without any string search (the common case).
+        private let starts: Set<Unicode.Scalar>
+
+        init(_ table: [(String, String)]) {
+            self.table = table
+            starts = Set(table.compactMap { $0.0.unicodeScalars.first })
+        }
+
+        func fold(_ s: String) -> String {
+            guard !starts.isEmpty, s.unicodeScalars.contains(where: starts.contains) else { return s }
+            var out = s
+            for (a, b) in table where out.contains(a) { out = out.replacingOccurrences(of: a, with: b) }
+            return out
+        }
     }
 
-    /// One level (1-based) of a path such as 「一级->二级->三级」; nil when the path is shorter.
-    static func level(_ s: String, separators: [String], _ n: Int) -> String? {
-        guard !separators.isEmpty else { return n == 1 ? s : nil }
-        var parts = [s]
-        for sep in separators {
-            parts = parts.flatMap { $0.components(separatedBy: sep) }
+    /// The levels of a path such as 「一级->二级->三级」, split on any of the separators.
+    static func levels(_ s: String, separators: [String]) -> [String] {
+        guard !separators.isEmpty else { return [s] }
+        let seps = separators.map { Array($0.utf8) }.filter { !$0.isEmpty }
+        let b = Array(s.utf8)
+        var parts: [String] = []
+        var start = 0
+        var i = 0
+        outer: while i < b.count {
+            for sep in seps where i + sep.count <= b.count && b[i] == sep[0] && Array(b[i..<(i + sep.count)]) == sep {
+                parts.append(String(decoding: b[start..<i], as: UTF8.self))
+                i += sep.count
+                start = i
+                continue outer
+            }
+            i += 1
         }
-        let clean = parts.map(trim).filter { !$0.isEmpty }
-        return n - 1 < clean.count ? clean[n - 1] : nil
+        parts.append(String(decoding: b[start..<b.count], as: UTF8.self))
+        return parts.map(trim).filter { !$0.isEmpty }
+    }
+
+    /// One level (1-based) of such a path; nil when the path is shorter.
+    static func level(_ s: String, separators: [String], _ n: Int) -> String? {
+        let parts = levels(s, separators: separators)
+        return n - 1 < parts.count ? parts[n - 1] : nil
     }
 
     /// A name without its administrative suffix (朝阳区 → 朝阳), for matching bare forms.
