@@ -3,6 +3,8 @@
 /// column and the created_at column.
 struct HeaderBinding {
     var index: [TicketField: Int] = [:]
+    /// The same as `index`, as a list: iterated once per row, so no hashing.
+    var pairs: [(TicketField, Int)] = []
     var callerIndexes: [Int] = []
     var columnsUsed: [String: String] = [:]
     var ignored: [String] = []
@@ -47,6 +49,7 @@ struct HeaderBinding {
         }
         if !callerNames.isEmpty { columnsUsed["caller"] = callerNames.joined(separator: "、") }
         if callerIndexes.isEmpty { withoutColumn.append("caller") }
+        pairs = index.map { ($0.key, $0.value) }.sorted { $0.1 < $1.1 }
         ignored = keys.enumerated().filter { !used.contains($0.offset) && !$0.element.isEmpty }.map(\.element)
     }
 }

@@ -39,7 +39,7 @@ struct RowCleaner {
     mutating func clean(_ cells: [String], header: HeaderBinding, file: String, line: Int) -> Outcome {
         var v: [TicketField: String] = [:]
         // 1. Raw text: widths folded, missing markers to NULL, variants folded.
-        for (f, i) in header.index {
+        for (f, i) in header.pairs {
             guard i < cells.count else { continue }
             let raw = cells[i]
             if raw.isEmpty { continue }

@@ -48,13 +48,18 @@ enum TextCleaner {
     /// Replaces variant characters and spellings by the mapping's standard forms.
     struct Variants {
         let table: [(String, String)]
-        /// First scalars of the variant spellings: a value holding none of them is left alone
-        /// without any string search (the common case).
+        /// The scalars that only the variant spellings have (辦 and 處 of 街道辦事處, not 街): a
+        /// value holding none of them is left alone without any string search (the common case).
         private let starts: Set<Unicode.Scalar>
 
         init(_ table: [(String, String)]) {
             self.table = table
-            starts = Set(table.compactMap { $0.0.unicodeScalars.first })
+            var set = Set<Unicode.Scalar>()
+            for (a, b) in table {
+                let own: [Unicode.Scalar] = a.unicodeScalars.filter { !b.unicodeScalars.contains($0) }
+                set.formUnion(own.isEmpty ? Array(a.unicodeScalars) : own)
+            }
+            starts = set
         }
 
         func fold(_ s: String) -> String {
