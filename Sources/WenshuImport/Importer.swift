@@ -83,6 +83,9 @@ public struct Importer {
             for (i, name) in ["区县", "街道", "社区", "部门", "一级分类", "二级分类"].enumerated() {
                 if case .integer(let n) = learned[i] { report.placesLearned[name] = Int(n) }
             }
+            if m.city == nil {
+                report.warnings.append("地名没有和城市文件核对（映射未设 places.city）：区县、街道、社区按数据原样学习，同一地方的不同写法会算作不同地名。")
+            }
         } catch {
             if appending { try? db.execute("ROLLBACK") } else { try? FileManager.default.removeItem(atPath: writePath) }
             if let e = error as? ImportError { throw e }

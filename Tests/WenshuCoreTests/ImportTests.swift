@@ -342,4 +342,26 @@ final class ImportTests: XCTestCase {
         XCTAssertEqual(g2["due_at"], "2025-03-05 10:00:00", "urgent: 24 hours")
         XCTAssertEqual(g2["department"], "NULL")
     }
+
+    func testPlacesMatchedAgainstACityFile() throws {
+        let mappingFile = ImportFixtures.temp("hz.yaml")
+        let generic = try String(contentsOf: Self.root.appendingPathComponent("Lexicon/imports/generic.yaml"), encoding: .utf8)
+        try Data((generic.replacingOccurrences(of: "name: generic", with: "name: hz") + "\nplaces: {city: hangzhou}\n").utf8)
+            .write(to: URL(fileURLWithPath: mappingFile))
+        let p = ImportFixtures.temp("hz.csv")
+        try Data("""
+        工单编号,受理时间,诉求类型,一级分类,区县,街道,诉求内容
+        H1,2025-03-03 09:00:00,投诉,城市管理,西湖,北山,楼下太吵
+        H2,2025-03-03 10:00:00,投诉,城市管理,西湖区,西湖区北山街道,还是吵
+        H3,2025-03-03 11:00:00,投诉,城市管理,东方区,东方街道,不存在的区
+        """.utf8).write(to: URL(fileURLWithPath: p))
+        let (store, report) = try importFiles([p], mapping: mappingFile)
+        XCTAssertEqual(try row(store, "H1")["district"], "西湖区")
+        XCTAssertEqual(try row(store, "H1")["street"], "北山街道")
+        XCTAssertEqual(try row(store, "H2")["street"], "北山街道")
+        XCTAssertEqual(try row(store, "H3")["district"], "东方区", "names the city file lacks are kept")
+        XCTAssertEqual(report.cleaning["地名补全为城市文件中的全称"], 2)
+        XCTAssertEqual(report.cleaning["区名不在城市文件中（按数据保留）"], 1)
+        XCTAssertTrue(report.warnings.isEmpty, "\(report.warnings)")
+    }
 }
