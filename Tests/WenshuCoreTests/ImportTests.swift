@@ -364,4 +364,25 @@ final class ImportTests: XCTestCase {
         XCTAssertEqual(report.cleaning["区名不在城市文件中（按数据保留）"], 1)
         XCTAssertTrue(report.warnings.isEmpty, "\(report.warnings)")
     }
+
+    /// Random strings from the characters real values are made of: the parsers never trap,
+    /// a date they return is a valid contract timestamp, and masking is idempotent.
+    func testCleanersNeverTrapOnRandomInput() {
+        let alphabet = Array("0123456789０１２３-/.:： T年月日时点分秒上下午晚中PMAMpmXx+ e零一") + ["\u{3000}", "\u{FF0D}"]
+        var rng = SystemRandomNumberGenerator()
+        var counts = PrivacyMask.Counts()
+        for _ in 0..<20_000 {
+            let n = Int.random(in: 0...30, using: &rng)
+            let s = String((0..<n).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
+            if let (stamp, _) = DateParser.parse(s) {
+                XCTAssertEqual(stamp.count, 19, s)
+                XCTAssertNotNil(Now(stamp), s)
+            }
+            let masked = PrivacyMask.mask(s, counts: &counts)
+            XCTAssertEqual(PrivacyMask.mask(masked, counts: &counts), masked, "masking twice changes nothing: \(s)")
+            _ = TextCleaner.levels(s, separators: ["->", "/"])
+            _ = TextCleaner.stripPrefix(s, district: "朝阳区", others: ["海淀区"])
+            _ = CallerHasher.normalize(s)
+        }
+    }
 }
