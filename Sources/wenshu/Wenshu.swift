@@ -7,7 +7,7 @@ struct Wenshu: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wenshu",
         abstract: "问数：用中文查询 12345 热线工单数据。",
-        subcommands: [Ask.self, Chat.self, Serve.self, Seed.self, Bench.self, WatchCommand.self],
+        subcommands: [Ask.self, Chat.self, Serve.self, Seed.self, Bench.self, WatchCommand.self, Import.self],
         defaultSubcommand: Ask.self
     )
 }
