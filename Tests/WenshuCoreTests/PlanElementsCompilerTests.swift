@@ -229,7 +229,7 @@ final class PlanElementsCompilerTests: XCTestCase {
         p.shape = .rankPosition(.district)
         p.setFilter(.kind, "投诉")
         p.rankOf = "西湖区"
-        let rows = try check(p, "WITH g AS (SELECT district, COUNT(*) AS v FROM tickets WHERE created_at >= ? AND created_at < ? AND kind = ? AND district IS NOT NULL GROUP BY district), r AS (SELECT district, v, RANK() OVER (ORDER BY v DESC) AS rk, COUNT(*) OVER () AS n FROM g) SELECT district, v, rk, n FROM r WHERE district = ?",
+        let rows = try check(p, "WITH g AS (SELECT district, COUNT(*) AS v FROM tickets WHERE created_at >= ? AND created_at < ? AND kind = ? AND district IS NOT NULL GROUP BY district HAVING v IS NOT NULL), r AS (SELECT district, v, RANK() OVER (ORDER BY v DESC) AS rk, COUNT(*) OVER () AS n FROM g) SELECT district, v, rk, n FROM r WHERE district = ?",
                              [y0, y1, .text("投诉"), .text("西湖区")], columns: ["区县", "工单量", "排名", "参与排名数"])
         XCTAssertEqual(rows.count, 1)
         XCTAssertEqual(rows.first?[3], .integer(3), "three districts in the fixture store")

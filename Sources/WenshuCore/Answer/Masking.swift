@@ -49,7 +49,12 @@ public enum Masking {
         let n = run.count
         if n == 18 { return keep(run, head: 6, tail: 4) }
         if n == 11, run.hasPrefix("1") { return keep(run, head: 3, tail: 4) }
-        if n >= 10, n <= 12, run.hasPrefix("0") { return keep(run, head: n - 7, tail: 2) }
+        if n >= 10, n <= 12, run.hasPrefix("0") {
+            // An area code written together with the number: 010/02x have three digits, others four.
+            let c = Array(run)
+            let area = c[1] == "1" || c[1] == "2" ? 3 : 4
+            return String(c[..<area]) + "-" + keep(String(c[area...]), head: 1, tail: 2)
+        }
         if n >= 7 { return keep(run, head: 1, tail: 2) }
         return run
     }

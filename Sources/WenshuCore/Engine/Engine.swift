@@ -86,6 +86,17 @@ public final class Engine: @unchecked Sendable {
         return (u, builder.build(u, question: question, context: conversation))
     }
 
+    /// The suggestions that are themselves answered (at most five): a question back never
+    /// offers a question that would be asked back again.
+    func answerable(_ suggestions: [String], now: Now, scope: Scope??) -> [String] {
+        var out: [String] = []
+        for s in suggestions where !out.contains(s) {
+            if case .plan = read(s, conversation: nil, now: now, scope: scope).1 { out.append(s) }
+            if out.count == 5 { break }
+        }
+        return out
+    }
+
     /// Answers one question; updates the conversation when the answer can be followed up.
     /// `scope` overrides the engine's own (an HTTP token's scope); `.some(nil)` means the whole city.
     public func ask(_ rawQuestion: String, conversation: inout Conversation, now explicitNow: Now? = nil, scope: Scope?? = .none) -> Answer {
@@ -109,7 +120,7 @@ public final class Engine: @unchecked Sendable {
         answer.segmentation = u.segmentation
         switch reading {
         case .clarify(let msg, let sug):
-            answer.status = .clarify; answer.message = msg; answer.suggestions = sug
+            answer.status = .clarify; answer.message = msg; answer.suggestions = answerable(sug, now: now, scope: scope)
             conversation.suggestions = sug
             return answer
         case .unsupported(let msg, let sug):

@@ -26,7 +26,11 @@ public struct QuestionParser: Sendable {
 
     public init(resources: Resources, catalog: Catalog) throws {
         normalizer = try Normalizer(patterns: resources.grammar.patterns)
-        var words = resources.lexicon.entries
+        // Hints only feed questions back; they never explain a piece of a question.
+        var words = resources.lexicon.entries.compactMapValues { es -> [LexEntry]? in
+            let kept = es.filter { $0.tag != "hint" }
+            return kept.isEmpty ? nil : kept
+        }
         for (key, places) in catalog.placeIndex {
             for p in places {
                 let e = LexEntry(tag: "place", value: key, source: "store:\(p.level.rawValue)")
@@ -124,7 +128,8 @@ public struct QuestionParser: Sendable {
         case "place": return [.place(v)]
         case "dim": return Dimension(rawValue: v).map { [.group($0)] } ?? []
         case "metric": return Metric(rawValue: v).map { [.metric($0)] } ?? []
-        case "count": return [.countWord]
+        case "count": return v == "items" ? [.countWord, .subject] : [.countWord]
+        case "subject": return [.subject]
         case "flag": return Flag(rawValue: v).map { [.flag($0)] } ?? []
         case "grain": return Grain(rawValue: v).map { [.grain($0)] } ?? []
         case "shape":
@@ -140,7 +145,7 @@ public struct QuestionParser: Sendable {
             case "warnings": return [.warnings]
             default: return []
             }
-        case "order": return v == "-" ? [] : [.order(ascending: v == "asc")]
+        case "order": return v == "-" ? [.rankWord] : [.order(ascending: v == "asc")]
         case "top": return v == "-" ? [.top] : [.top, .order(ascending: v == "asc")]
         case "followup": return [.followup]
         case "replace": return [.replace]

@@ -19,7 +19,7 @@ public struct Lexicon: Sendable {
     public static let tags: Set<String> = [
         "kind", "category", "subcategory", "channel", "department", "place", "dim", "metric", "flag",
         "grain", "shape", "order", "top", "count", "followup", "replace", "filler", "time", "refuse",
-        "city", "notime", "vs", "hint", "measures", "threshold", "change", "split", "own_group", "joiner", "position",
+        "city", "notime", "vs", "hint", "measures", "threshold", "change", "split", "own_group", "joiner", "position", "subject",
     ]
 
     public init() {}

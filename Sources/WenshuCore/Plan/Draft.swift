@@ -34,6 +34,8 @@ struct Draft {
     var change: (ChangeOrder, Bool)?
     var ownGroup = false
     var warnings = false
+    var subject = false
+    var rankWord = false
     var refusals: [String] = []
     /// Conditions in question order, with the share split (占/在) and joiners (和/与/、) between them.
     enum Condition { case filter(Dimension, String), place(String), flag(Flag), split, joiner }
@@ -82,6 +84,8 @@ struct Draft {
             case .ownGroup: ownGroup = true
             case .joiner: conditions.append(.joiner)
             case .warnings: warnings = true
+            case .subject: subject = true
+            case .rankWord: rankWord = true
             case .refuse(let why): refusals.append(why)
             }
         }

@@ -220,6 +220,10 @@ public enum Slot: Hashable, Sendable {
     case joiner
     /// 预警 / 未诉先办: the warning list.
     case warnings
+    /// 工单 / 诉求 / 件…: names the thing counted (no condition of its own).
+    case subject
+    /// 排名 / 排行 with no direction of its own.
+    case rankWord
 }
 
 /// A comparison on a measure (contract §9.4).

@@ -34,7 +34,12 @@ struct PlanBuilder {
         // SQL typed as a question reads as unknown Latin words: refuse it as SQL, not ask back.
         if u.unknown.contains(where: { w in sqlWords.contains { w.lowercased().contains($0) } }) { return refuse("sql") }
         if d.isEmpty {
-            if !u.unknown.isEmpty { return suggester.unknownWords(u, question: question, understood: "") }
+            // Nothing understood at all (唱首歌吧): out of scope, not a question back.
+            if !u.unknown.isEmpty {
+                return .unsupported("没有看懂“\(suggester.unknownRuns(u).joined(separator: "”“"))”。我可以回答 12345 工单的数量、排名、趋势、同比环比、占比、办结率和满意率等问题。", suggestions: examples)
+            }
+            // 「怎么样」 alone: a question, but about nothing named.
+            if d.versus || d.subject { return suggester.nothingCounted(d, understood: "") }
             return .unsupported("这个问题里没有可以查询的内容。我可以回答 12345 工单的数量、排名、趋势、同比环比、占比、办结率和满意率等问题。", suggestions: examples)
         }
         // §9.1: a word nobody understood is never dropped from an answer.
@@ -45,11 +50,13 @@ struct PlanBuilder {
         // 「满意率低于80%的街道有哪些」: 有哪些 names the groups, not a ticket list.
         if d.list, !d.groups.isEmpty { d.list = false }
         let followup = context?.plan != nil && d.isFollowupShaped
-        if !followup, d.countWord, d.metrics.isEmpty, d.time == nil, d.filters.isEmpty, d.places.isEmpty, d.flags.isEmpty, d.content.isEmpty,
-           !d.asksShape, !d.list, !d.share, !d.repeatCallers, d.thresholds.isEmpty, !d.wholeCity {
-            // A bare 「多少」: nothing to count was named.
-            return suggester.nothingCounted(d, understood: "")
+        if !followup, d.countWord, !d.subject, d.metrics.isEmpty, d.filters.isEmpty, d.places.isEmpty, d.flags.isEmpty, d.content.isEmpty,
+           !d.asksShape, !d.list, !d.share, !d.repeatCallers, d.thresholds.isEmpty {
+            // A bare 「多少」「上个月多少」: nothing to count was named.
+            return suggester.nothingCounted(d, understood: understood(d))
         }
+        // 「各区各街道…」 without a top N: the finer grouping is the one listed.
+        if d.groups.count >= 2, d.limit == nil, !d.top, let last = d.groups.last { d.groups = [last] }
         // 「倒数3名是哪些」 after a ranking asks for rows of the ranking.
         if d.list, followup, context?.plan?.shape.groupDimension != nil, d.rowRef == nil, d.limit != nil || d.top || d.ascending != nil { d.list = false }
         if !followup, !d.asksMeasure, !d.asksShape, d.content.isEmpty, d.filters.isEmpty, d.flags.isEmpty || d.versus {
@@ -189,6 +196,8 @@ struct PlanBuilder {
         if !d.metrics.isEmpty {
             var ms: [Metric] = []
             for m in d.metrics where !ms.contains(m) { ms.append(m) }
+            // 月均工单量: the average is of the count, not beside it.
+            if ms.contains(.perDay) || ms.contains(.perMonth) { ms.removeAll { $0 == .count } }
             if ms.count == 1, let m = ms.first, m == .closedCount || m == .overdueCount {
                 // Alone, 办结量 and 超期工单数 are the count under that condition.
                 ms = [.count]
@@ -295,9 +304,9 @@ struct PlanBuilder {
             case .some(let r): return r
             case .none: break
             }
-        } else if d.rankPosition {
+        } else if d.rankPosition || (d.rankWord && !followup && d.limit == nil && !d.top && rankMember(d, plan, group: group) != nil) {
             // 「西湖区投诉量在各区中排第几」: the member is the single value of the ranked dimension.
-            let g = group ?? d.filters.last.map(\.0).flatMap { plan.filter($0) != nil ? $0 : nil } ?? resolved.last?.place.level
+            let g = rankMember(d, plan, group: group) ?? group
             guard let g, let member = plan.filter(g) else {
                 return .clarify("想看谁的排名？例如“本月西湖区工单量在各区中排第几”。", suggestions: ["本月西湖区工单量在各区中排第几"])
             }
@@ -377,7 +386,7 @@ struct PlanBuilder {
            !plan.having.contains(where: { $0.comparison == .notNull }) {
             plan.having.append(QueryPlan.Having(metric: plan.metric, comparison: .notNull, value: 0))
         }
-        if case .value = plan.shape, d.top || d.limit != nil, !followup {
+        if case .value = plan.shape, d.top || d.limit != nil || d.rankWord, !followup {
             return .clarify("想按什么排名？例如“各区”“哪个街道”“前五个部门”。", suggestions: ["上个月各区工单量排名", "今年投诉最多的前五个街道", "近30天哪个部门承办的工单最多"])
         }
         if plan.measures.count > 1 {
@@ -421,6 +430,14 @@ struct PlanBuilder {
             }
         }
         return .plan(plan, notes: plan.notes)
+    }
+
+    /// The dimension whose one named member a 排第几 / 的排名 question ranks: the grouping asked,
+    /// else the single place named, else the last single-valued filter.
+    private func rankMember(_ d: Draft, _ plan: QueryPlan, group: Dimension?) -> Dimension? {
+        if let g = group { return plan.filter(g) != nil ? g : nil }
+        for lvl in [Dimension.community, .street, .district] where plan.filter(lvl) != nil && d.places.count == 1 { return lvl }
+        return nil
     }
 
     /// Share layouts: inside each group (占本区的比例), by a dimension, or of one condition in a scope

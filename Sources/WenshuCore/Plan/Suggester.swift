@@ -12,7 +12,10 @@ struct Suggester: Sendable {
 
     init(catalog: Catalog, lexicon: Lexicon, examples: [String]) {
         var ps: [(String, String)] = []
-        for (key, list) in catalog.placeIndex { for p in list { ps.append((key, p.name)) } }
+        // Only names that point at one place: a suggestion must not be ambiguous itself.
+        for (key, list) in catalog.placeIndex where list.count == 1 {
+            for p in list where catalog.placeIndex[Lexicon.fold(p.name)]?.count == 1 { ps.append((key, p.name)) }
+        }
         places = ps.sorted { $0.0 < $1.0 }
         var hs: [(String, [String])] = []
         var ws = Set<String>()
@@ -44,12 +47,10 @@ struct Suggester: Sendable {
                 if s != base, !suggestions.contains(s) { suggestions.append(s) }
             }
         }
-        if suggestions.isEmpty, let run = runs.first {
-            let s = base.replacingOccurrences(of: run, with: "")
-            if !s.isEmpty, s != base { suggestions.append(s) }
-        }
+        // Backups from what was understood (the engine keeps only suggestions that are answered).
+        suggestions += measureQuestions(understood)
         let known = understood.isEmpty ? "" : "已理解：\(understood)。"
-        return .clarify("没有看懂\(quoted)，为避免给出错误的数字，先不作答。\(known)您想问的是不是：", suggestions: Array(suggestions.prefix(5)))
+        return .clarify("没有看懂\(quoted)，为避免给出错误的数字，先不作答。\(known)您想问的是不是：", suggestions: suggestions)
     }
 
     /// A place the store does not hold: the nearest names it does.
@@ -64,18 +65,42 @@ struct Suggester: Sendable {
         let subject = understood.replacingOccurrences(of: "、", with: "")
         let s = subject.isEmpty ? "上个月" : subject
         return .clarify("想了解\(understood.isEmpty ? "" : understood + "的")什么？请说出要看的指标，例如工单量、满意率或各项指标。",
-                        suggestions: ["\(s)工单量是多少", "\(s)满意率是多少", "\(s)的各项指标", "\(s)投诉最多的问题类型"])
+                        suggestions: measureQuestions(s))
     }
 
-    /// Runs of adjacent unknown tokens, in question order.
+    /// Complete questions about what was understood: its volume, satisfaction and report row.
+    func measureQuestions(_ understood: String) -> [String] {
+        let s = understood.replacingOccurrences(of: "、", with: "")
+        let subject = s.isEmpty ? "上个月" : s
+        return ["\(subject)工单量是多少", "\(subject)满意率是多少", "\(subject)的各项指标", "\(subject)工单量最多的二级分类"]
+    }
+
+    /// Particles never quoted as part of an unknown word.
+    static let particles: Set<String> = ["的", "了", "在", "是", "和", "与", "及", "有", "都", "也", "就", "又", "吗", "呢", "吧", "啊", "那", "这"]
+
+    /// Unknown words as the user wrote them, in question order: runs of unknown tokens, joined
+    /// across single characters the lexicon only knows as weak words (共享单车 is one word, not
+    /// “享”; 人大代表 is not “大代表”), never taking a particle (的) into the quote.
     func unknownRuns(_ u: Understanding) -> [String] {
-        var runs: [String] = []
-        var current = ""
         let unknown = Set(u.unknownPositions)
-        for (i, t) in u.tokens.enumerated() {
-            if unknown.contains(i) { current += t.surface } else if !current.isEmpty { runs.append(current); current = "" }
+        let t = u.tokens
+        func weak(_ i: Int) -> Bool {
+            guard i >= 0, i < t.count, !unknown.contains(i) else { return false }
+            if case .unknownPlace = t[i].kind { return true }
+            return t[i].surface.count == 1 && !Suggester.particles.contains(t[i].surface) && t[i].kind == .word
         }
-        if !current.isEmpty { runs.append(current) }
+        var spans: [(Int, Int)] = []
+        var i = 0
+        while i < t.count {
+            guard unknown.contains(i) else { i += 1; continue }
+            var a = i, b = i
+            while b + 1 < t.count, unknown.contains(b + 1) || (weak(b + 1) && unknown.contains(b + 2)) { b += 1 }
+            if weak(a - 1) { a -= 1 }
+            if weak(b + 1), b + 2 >= t.count || !weak(b + 2) { b += 1 }
+            spans.append((a, b))
+            i = b + 1
+        }
+        let runs = spans.map { s in t[s.0...s.1].map(\.surface).joined() }
         return runs.isEmpty ? u.unknown : runs
     }
 

@@ -107,7 +107,10 @@ public struct SQLCompiler: Sendable {
             columns = ["工单编号", "受理时间", "区县", "街道", "诉求类型", "二级分类", "状态", "诉求内容"]
             kinds = Array(repeating: .text, count: columns.count - 1) + [.content]
         case .rankPosition(let d):
-            let g = grouped(plan, keys: [d.column])
+            // Groups without a value (a rate with no rated ticket) take no place in the ranking.
+            var p = plan
+            p.having.append(QueryPlan.Having(metric: plan.metric, comparison: .notNull, value: 0))
+            let g = grouped(p, keys: [d.column])
             b.append(Fragment("WITH g AS (") + g.fragment + Fragment("), r AS (SELECT \(d.column), v, \(dialect.rank(orderBy: "v DESC")) AS rk, \(dialect.totalRows()) AS n FROM g) "))
             b.raw("SELECT \(d.column), v, rk, n FROM r WHERE \(d.column) = ")
             b.bind(plan.rankOf ?? "")
@@ -118,7 +121,7 @@ public struct SQLCompiler: Sendable {
             p.having.append(QueryPlan.Having(metric: plan.metric, comparison: .notNull, value: 0))
             let g = grouped(p, keys: [d.column])
             let c = d.column
-            b.append(Fragment("WITH g AS (") + g.fragment + Fragment("), r AS (SELECT \(c), v, \(dialect.rowNumber(orderBy: "v DESC, \(c)")) AS a, \(dialect.rowNumber(orderBy: "v ASC, \(c)")) AS b FROM g) "))
+            b.append(Fragment("WITH g AS (") + g.fragment + Fragment("), r AS (SELECT \(c), v, \(dialect.rowNumber(partitionBy: nil, orderBy: "v DESC, \(c)")) AS a, \(dialect.rowNumber(partitionBy: nil, orderBy: "v ASC, \(c)")) AS b FROM g) "))
             b.append(Fragment("SELECT \(c), v, board FROM (SELECT \(c), v, \(P) AS board, 0 AS s, a AS k FROM r WHERE a <= \(P) UNION ALL SELECT \(c), v, \(P) AS board, 1 AS s, b AS k FROM r WHERE b <= \(P)) AS t ORDER BY s, k",
                               [.text("前\(n)"), .integer(Int64(n)), .text("后\(n)"), .integer(Int64(n))]))
             columns = [d.label, plan.metric.label, "榜"]; kinds = [.text, plan.metric.kind, .text]

@@ -9,6 +9,13 @@ public protocol SQLDialect: Sendable {
     func hoursBetween(_ from: String, _ to: String) -> String
     /// Turns an integer expression into a floating one for division.
     func real(_ expr: String) -> String
+    /// Window functions and NULL ordering: requirements (with standard defaults below) so that
+    /// a dialect's own spelling is used even through `any SQLDialect`.
+    func rank(orderBy: String) -> String
+    func rowNumber(partitionBy: String?, orderBy: String) -> String
+    func totalRows() -> String
+    func ascNullsLast(_ e: String) -> String
+    func descNullsLast(_ e: String) -> String
 }
 
 public struct SQLiteDialect: SQLDialect {
@@ -33,7 +40,7 @@ extension SQLDialect {
     /// `RANK() OVER (ORDER BY …)`: ties share the better rank.
     public func rank(orderBy: String) -> String { "RANK() OVER (ORDER BY \(orderBy))" }
     /// `ROW_NUMBER() OVER ([PARTITION BY …] ORDER BY …)`.
-    public func rowNumber(partitionBy: String? = nil, orderBy: String) -> String {
+    public func rowNumber(partitionBy: String?, orderBy: String) -> String {
         "ROW_NUMBER() OVER (\(partitionBy.map { "PARTITION BY \($0) " } ?? "")ORDER BY \(orderBy))"
     }
     /// The number of rows of the whole result, on each row.
