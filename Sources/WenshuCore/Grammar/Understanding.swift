@@ -8,6 +8,8 @@ public struct Understanding: Sendable {
     public let unknown: [String]
     /// Token positions no unit explains (adjacent ones form one unknown run).
     public let unknownPositions: [Int]
+    /// For each token, the tag of the one-token unit that explains it (nil: unknown, or part of a rule).
+    public var coverTags: [String?] = []
     public let rules: [String]
     public let lexiconSources: [String]
 
@@ -83,13 +85,17 @@ public struct QuestionParser: Sendable {
         var slots: [Slot] = []
         var rules: [String] = []
         var sources: [String] = []
+        var coverTags = [String?](repeating: nil, count: tokens.count)
+        for u in picked where u.end == u.start + 1 && u.rules.isEmpty { coverTags[u.start] = u.tag }
         for u in picked {
             slots += QuestionParser.slots(of: u)
             rules += u.rules
             if let e = sourceOf[u] { sources.append("\(tokens[u.start].surface)→\(e.tag):\(e.value) (\(e.source))") }
         }
-        return Understanding(tokens: tokens, slots: slots, unknown: uncovered.map { tokens[$0].surface }, unknownPositions: uncovered,
-                             rules: rules, lexiconSources: sources)
+        var result = Understanding(tokens: tokens, slots: slots, unknown: uncovered.map { tokens[$0].surface }, unknownPositions: uncovered,
+                                   rules: rules, lexiconSources: sources)
+        result.coverTags = coverTags
+        return result
     }
 
     /// Units straight from the tokens: numbers, content phrases and every lexicon meaning.

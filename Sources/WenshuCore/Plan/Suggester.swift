@@ -75,6 +75,9 @@ struct Suggester: Sendable {
         return ["\(subject)工单量是多少", "\(subject)满意率是多少", "\(subject)的各项指标", "\(subject)工单量最多的二级分类"]
     }
 
+    /// Tags of single characters that may belong to an unknown word beside them.
+    static let weakTags: Set<String> = ["filler", "subject", "order", "top", "count", "joiner", "place", "dim"]
+
     /// Particles never quoted as part of an unknown word.
     static let particles: Set<String> = ["的", "了", "在", "是", "和", "与", "及", "有", "都", "也", "就", "又", "吗", "呢", "吧", "啊", "那", "这"]
 
@@ -87,6 +90,7 @@ struct Suggester: Sendable {
         func weak(_ i: Int) -> Bool {
             guard i >= 0, i < t.count, !unknown.contains(i) else { return false }
             if case .unknownPlace = t[i].kind { return true }
+            guard i < u.coverTags.count, let tag = u.coverTags[i], Suggester.weakTags.contains(tag) else { return false }
             return t[i].surface.count == 1 && !Suggester.particles.contains(t[i].surface) && t[i].kind == .word
         }
         var spans: [(Int, Int)] = []
