@@ -38,7 +38,8 @@ struct WeComCrypto {
         guard let pad = plain.last, pad >= 1, pad <= 32, plain.count >= 20 + Int(pad) else { throw WeComError.badCiphertext }
         let body = plain.dropLast(Int(pad))
         let lenBytes = Array(body.dropFirst(16).prefix(4))
-        let len = Int(lenBytes[0]) << 24 | Int(lenBytes[1]) << 16 | Int(lenBytes[2]) << 8 | Int(lenBytes[3])
+        guard lenBytes.count == 4 else { throw WeComError.badCiphertext }
+        let len = lenBytes.reduce(0) { $0 << 8 | Int($1) }  // 4 bytes: at most 2^32 - 1
         guard body.count >= 20 + len else { throw WeComError.badCiphertext }
         let msg = body.dropFirst(20).prefix(len)
         let receiver = String(decoding: body.dropFirst(20 + len), as: UTF8.self)
@@ -90,7 +91,7 @@ struct WeComBot {
               let nonce = q["nonce"].map(String.init) else {
             throw APIError(status: .badRequest, code: "bad_request", message: "缺少 msg_signature/timestamp/nonce。")
         }
-        guard let tsNum = Double(ts), abs(Date().timeIntervalSince1970 - tsNum) <= 3600 else { throw APIError.botForbidden("timestamp 已过期。") }
+        guard SignedTimestamp.fresh(ts, milliseconds: false, window: 3600) else { throw APIError.botForbidden("timestamp 无效或已过期。") }
         let outer = XMLFields.parse(Data(body.readableBytesView))
         guard let encrypted = outer["Encrypt"] else { throw APIError(status: .badRequest, code: "bad_xml", message: "没有 Encrypt 字段。") }
         guard constantTimeEqual(c.signature(ts, nonce, encrypted), sig) else { throw APIError.botForbidden("签名不正确。") }
