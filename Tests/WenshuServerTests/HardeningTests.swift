@@ -119,6 +119,22 @@ final class HardeningTests: XCTestCase {
         XCTAssertEqual(server.http.request("POST", "/bots/dingtalk", headers: dingHeaders(Self.nowMs(-200)), body: dingBody("上个月工单量"))?.status, 200)
     }
 
+    /// Found by the fuzz harness: Foundation's XMLParser trapped on an element name that is not
+    /// valid UTF-8, and WeCom bodies are parsed before their signature can be checked.
+    func testWeComBodyThatIsNotUTF8IsRefusedAndServerLives() throws {
+        let bots: [String: Any] = ["wecom": ["token": "QDG6eK", "encoding_aes_key": "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+                                             "corp_id": "wx5823bf96d3bd56c7", "default_scope": [String: Any]()]]
+        let server = try LiveServer(config: config(bots: bots))
+        defer { server.stop() }
+        let body = Data("<xml><ToUserName><![CDATA[ww]]></ToUserName><FromUse".utf8) + Data([0xF0]) + Data("Name><![CDATA[u]]></FromUserName><Encrypt>x</Encrypt></xml>".utf8)
+        let ts = String(Int(Date().timeIntervalSince1970))
+        let r = server.http.request("POST", "/bots/wecom?msg_signature=abc&timestamp=\(ts)&nonce=1", headers: ["Content-Type": "application/xml"], body: body)
+        XCTAssertEqual(r?.status, 400)
+        XCTAssertTrue(server.isRunning)
+        XCTAssertEqual(XMLFields.parse(body), [:])
+        XCTAssertEqual(XMLFields.parse(Data("<xml><A><![CDATA[a<b]]></A><B>x &amp; y</B><C><D>deep</D></C></xml>".utf8)), ["A": "a<b", "B": "x & y", "C": "deep"])
+    }
+
     // MARK: Feishu with an encrypt key
 
     func testFeishuWithEncryptKeyRequiresFreshSignedHeaders() throws {
@@ -291,8 +307,7 @@ final class HardeningTests: XCTestCase {
         func values(_ d: String) -> [String] { ((dims[d] as? [String: Any])?["values"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String } }
         let depts = Set(values("department"))
         // The departments that handle 西湖区 tickets, straight from the store.
-        let db = try Database.openReadOnly(ServerTests.store)
-        let inXihu = Set(try db.query("SELECT DISTINCT department FROM tickets WHERE district = ? AND department IS NOT NULL", [.text("西湖区")]).rows.compactMap { r -> String? in
+        let inXihu = Set(try engine.db.query("SELECT DISTINCT department FROM tickets WHERE district = ? AND department IS NOT NULL", [.text("西湖区")]).rows.compactMap { r -> String? in
             if case .text(let s)? = r.first { return s }; return nil })
         XCTAssertFalse(depts.isEmpty)
         XCTAssertTrue(depts.isSubset(of: inXihu), "departments outside 西湖区: \(depts.subtracting(inXihu))")
