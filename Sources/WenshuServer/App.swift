@@ -101,7 +101,7 @@ enum RequestFields {
     }
 
     static func sessionID(_ raw: Any?) throws -> String? {
-        guard let raw, !(raw is NSNull) else { return nil }
+        guard let raw else { return nil }
         guard let s = raw as? String, s.unicodeScalars.count <= maxSessionID else {
             throw APIError.badField("session_id 需要是不超过 \(maxSessionID) 字的字符串。")
         }
@@ -109,14 +109,14 @@ enum RequestFields {
     }
 
     static func format(_ raw: Any?) throws -> String? {
-        guard let raw, !(raw is NSNull) else { return nil }
+        guard let raw else { return nil }
         guard let s = raw as? String, s == "json" || s == "csv" else { throw APIError.badField("format 只能是 json 或 csv。") }
         return s
     }
 
     /// `YYYY-MM-DD`, `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS`, digits only, each part in range.
     static func now(_ raw: Any?) throws -> Now? {
-        guard let raw, !(raw is NSNull) else { return nil }
+        guard let raw else { return nil }
         let bad = APIError(status: .badRequest, code: "bad_now", message: "now 需要 'YYYY-MM-DD HH:MM:SS'。")
         guard let s = raw as? String else { throw bad }
         let b = Array(s.utf8)
@@ -128,7 +128,10 @@ enum RequestFields {
             else if digitAt.contains(i) { guard c >= 48 && c <= 57 else { throw bad } }
         }
         func num(_ r: Range<Int>) -> Int { b[r].reduce(0) { $0 * 10 + Int($1 - 48) } }  // ≤ 4 digits: no overflow
-        guard (1970...2100).contains(num(0..<4)), (1...12).contains(num(5..<7)), (1...31).contains(num(8..<10)) else { throw bad }
+        let (year, month, day) = (num(0..<4), num(5..<7), num(8..<10))
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1970...2100).contains(year), (1...12).contains(month), (1...days[month - 1]).contains(day) else { throw bad }
         if b.count >= 16 { guard num(11..<13) < 24, num(14..<16) < 60 else { throw bad } }
         if b.count == 19 { guard num(17..<19) < 60 else { throw bad } }
         guard let n = Now(s) else { throw bad }

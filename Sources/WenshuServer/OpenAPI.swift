@@ -40,7 +40,7 @@ enum OpenAPI {
           properties:
             question: {type: string, minLength: 1, maxLength: 200, pattern: '\\S', description: "At most 200 characters (Unicode code points), not only whitespace."}
             session_id: {type: string, maxLength: 128, description: Keeps a conversation's context for follow-ups.}
-            now: {type: string, pattern: '^(19[7-9][0-9]|20[0-9][0-9]|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])( ([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)?$', description: "Reference time 'YYYY-MM-DD HH:MM:SS' (or 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM'); an impossible date such as 02-30 is bad_now."}
+            now: {type: string, pattern: '^((19[7-9][0-9]|20[0-9][0-9]|2100)-(0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(19[7-9][0-9]|20[0-9][0-9]|2100)-(0[469]|11)-(0[1-9]|[12][0-9]|30)|(19[7-9][0-9]|20[0-9][0-9]|2100)-02-(0[1-9]|1[0-9]|2[0-8])|(19(7[26]|8[048]|9[26])|20([02468][048]|[13579][26]))-02-29)( ([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)?$', description: "Reference time 'YYYY-MM-DD HH:MM:SS' (or 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM'), a real calendar date from 1970 to 2100."}
             format: {type: string, enum: [json, csv]}
         Answer:
           type: object
