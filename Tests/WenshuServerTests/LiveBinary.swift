@@ -54,10 +54,17 @@ final class LiveServer {
     let port: Int
     let output = Output()
 
-    init(config: [String: Any], db: String = ServerTests.store, now: String = "2026-11-29 10:00:00") throws {
+    /// `openFiles` runs the server under `ulimit -n` (soft and hard), as on a host with a low limit.
+    init(config: [String: Any], db: String = ServerTests.store, now: String = "2026-11-29 10:00:00", openFiles: Int? = nil) throws {
         let cfg = try LiveBinary.tempFile("serve.json", String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self))
-        process.executableURL = URL(fileURLWithPath: LiveBinary.path)
-        process.arguments = ["serve", "--config", cfg, "--db", db, "--port", "0", "--now", now]
+        let args = ["serve", "--config", cfg, "--db", db, "--port", "0", "--now", now]
+        if let openFiles {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", LiveBinary.path] + args
+        } else {
+            process.executableURL = URL(fileURLWithPath: LiveBinary.path)
+            process.arguments = args
+        }
         process.environment = LiveBinary.environment()
         let errPipe = Pipe()
         process.standardError = errPipe
