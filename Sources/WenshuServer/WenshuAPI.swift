@@ -8,7 +8,8 @@ import WenshuCore
 /// Routes are registered in `buildApplication`; this type holds no HTTP framework types
 /// beyond requests and responses.
 public final class WenshuAPI: @unchecked Sendable {
-    let pool: EnginePool
+    private var currentPool: EnginePool
+    private let poolLock = NSLock()
     let config: ServerConfig
     let sessions: SessionStore
     let limiter: RateLimiter
@@ -16,19 +17,37 @@ public final class WenshuAPI: @unchecked Sendable {
     let metrics = Metrics()
     let now: Now?
     let tokens: [String: ServerConfig.Token]
+    let store: StoreWatcher
+    private let policy: SQLPolicy
+    private let workers: Int
+    let gate: ConnectionGate
+    let report: @Sendable (String) -> Void
+    /// Departments that handle tickets inside each scope, learned on first use.
+    private var scopedDepartments: [String: [String]] = [:]
 
-    public init(engine: Engine, config: ServerConfig, now: Now?, workers: Int = System.coreCount * 2) throws {
+    public init(engine: Engine, config: ServerConfig, now: Now?, workers: Int = System.coreCount * 2,
+                report: @escaping @Sendable (String) -> Void = WenshuAPI.reportToStderr) throws {
         var policy = SQLPolicy.tickets
         policy.timeCap = config.limits.querySeconds
         for t in config.tokens { if let s = t.scope { try engine.check(s) } }
-        pool = try EnginePool(first: try Engine(sharing: engine, policy: policy), size: workers, policy: policy)
+        currentPool = try EnginePool(first: try Engine(sharing: engine, policy: policy), size: workers, policy: policy)
+        self.policy = policy
+        self.workers = workers
         self.config = config
+        self.report = report
         sessions = SessionStore(capacity: config.limits.sessions, maxAge: config.limits.sessionMinutes * 60)
         limiter = RateLimiter(perMinute: config.limits.requestsPerMinute)
-        audit = try AuditLog(path: config.auditLog)
+        audit = AuditLog(path: config.auditLog, metrics: metrics, report: report)
         self.now = now
         tokens = Dictionary(uniqueKeysWithValues: config.tokens.map { ($0.token, $0) })
+        store = StoreWatcher(path: engine.db.path)
+        gate = ConnectionGate(limits: config.limits, metrics: metrics)
     }
+
+    /// Where operational problems (audit log, store file) are reported by default.
+    public static let reportToStderr: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("wenshu serve: \($0)\n".utf8)) }
+
+    var pool: EnginePool { poolLock.lock(); defer { poolLock.unlock() }; return currentPool }
 
     /// The token named by `Authorization: Bearer …`, or 401.
     func authenticate(_ request: Request) throws -> ServerConfig.Token {
@@ -41,17 +60,69 @@ public final class WenshuAPI: @unchecked Sendable {
     /// Answers on a worker thread with a borrowed connection; keeps the session's context.
     public func answer(question: String, sessionKey: String?, scope: Scope?, who: String, channel: String, now override: Now? = nil) async throws -> Answer {
         guard question.count <= config.limits.maxQuestionChars else { throw APIError.questionTooLong(config.limits.maxQuestionChars) }
+        if config.auditRequired, !audit.canOpen { throw APIError.auditUnavailable }
         let started = DispatchTime.now().uptimeNanoseconds
         let a: Answer = try await NIOThreadPool.singleton.runIfActive { [self] in
+            watchStore()
             var conv = sessionKey.map { sessions.get($0) } ?? Conversation()
             let a = pool.with { $0.ask(question, conversation: &conv, now: override ?? now, scope: .some(scope)) }
             if let k = sessionKey { sessions.put(k, conv) }
             return a
         }
-        let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
-        audit.record(token: who, channel: channel, question: question, answer: a, milliseconds: ms)
+        let ms = Double(DispatchTime.now().uptimeNanoseconds &- started) / 1e6
+        let written = audit.record(token: who, channel: channel, question: question, answer: a, milliseconds: ms)
+        // An unaudited answer is withheld when the configuration says audit is required.
+        if !written, config.auditRequired { throw APIError.auditUnavailable }
         metrics.outcome(a.status.rawValue)
         return a
+    }
+
+    /// Looks at the store file (at most once a second): a replaced file is reopened (new
+    /// connections, a freshly learned catalog); a deleted or unreadable one is reported.
+    func watchStore() {
+        switch store.check() {
+        case .none:
+            return
+        case .modified:
+            metrics.store(event: "modified", healthy: true)
+        case .missing:
+            metrics.store(event: "missing", healthy: false)
+            report("工单库 \(store.path) 不见了（被删除或移走）；继续用已打开的数据回答，文件恢复后自动重新打开。")
+        case .replaced:
+            let old = pool.first
+            do {
+                let fresh = try Engine(path: store.path, resources: old.resources, now: now, policy: policy)
+                for t in config.tokens { if let s = t.scope { try fresh.check(s) } }
+                let newPool = try EnginePool(first: fresh, size: workers, policy: policy)
+                poolLock.lock()
+                currentPool = newPool
+                scopedDepartments = [:]
+                poolLock.unlock()
+                metrics.store(event: "reopened", healthy: true)
+                report("工单库 \(store.path) 已被替换，已重新打开。")
+            } catch {
+                metrics.store(event: "reopen_failed", healthy: false)
+                report("工单库 \(store.path) 已被替换，但新文件无法打开（\(error)）；继续用原来的数据回答。")
+            }
+        }
+    }
+
+    /// Departments with tickets inside a scope (so a scoped token's schema lists only its own).
+    func departments(within scope: Scope) -> [String] {
+        let key = scope.level.rawValue + "=" + scope.name
+        poolLock.lock()
+        if let d = scopedDepartments[key] { poolLock.unlock(); return d }
+        poolLock.unlock()
+        let column = scope.level.column
+        let found: [String] = pool.with { e in
+            let sql = "SELECT DISTINCT department FROM tickets WHERE \(column) = ? AND department IS NOT NULL ORDER BY department"
+            guard let r = try? e.db.query(sql, [.text(scope.name)]) else { return [] }
+            return r.rows.compactMap { row in row.first.flatMap { if case .text(let s) = $0 { return s } else { return nil } } }
+        }
+        poolLock.lock()
+        scopedDepartments[key] = found
+        poolLock.unlock()
+        return found
     }
 
     var engine: Engine { pool.first }

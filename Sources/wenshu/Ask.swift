@@ -36,9 +36,10 @@ struct Ask: ParsableCommand {
             var sessions: [String: Conversation] = [:]
             for item in items {
                 if let problem = item.problem {
-                    var a = Answer(question: item.question, status: .unsupported)
+                    var a = Answer(question: item.question, status: .error)
                     a.id = item.id
                     a.message = problem
+                    failed = true
                     emit(a, engine: engine)
                     continue
                 }
@@ -78,27 +79,62 @@ struct BatchItem {
     var problem: String? = nil
 }
 
+/// Reads a batch file line by line as bytes: LF and CRLF both end a line, and a line that is
+/// not valid UTF-8 or not a JSON object becomes an item with a `problem` (answered with
+/// status `error`, carrying its id when the id can still be read), so one bad line never
+/// costs the other lines their answers.
 enum BatchFile {
     static func read(_ path: String) throws -> [BatchItem] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw ValidationError("无法读取批量文件：\(path)")
         }
+        return parse(data)
+    }
+
+    static func parse(_ data: Data) -> [BatchItem] {
         var items: [BatchItem] = []
-        for (i, line) in text.split(separator: "\n").enumerated() {
-            let t = line.trimmingCharacters(in: .whitespaces)
-            if t.isEmpty { continue }
-            guard let obj = try? JSONSerialization.jsonObject(with: Data(t.utf8)) as? [String: Any],
-                  let q = obj["question"] as? String else {
-                let obj = try? JSONSerialization.jsonObject(with: Data(t.utf8)) as? [String: Any]
-                let id = (obj?["id"] as? String) ?? (obj?["id"] as? NSNumber)?.stringValue
-                items.append(BatchItem(id: id, question: "", session: nil, problem: "第\(i + 1)行需要 JSON 对象，含字符串字段 question。"))
+        var bytes = [UInt8](data)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // a UTF-8 BOM
+        var lineNumber = 0
+        for raw in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            lineNumber += 1
+            var line = raw
+            while let last = line.last, last == 0x0D { line = line.dropLast() }
+            guard let text = String(validating: line, as: UTF8.self) else {
+                // The id may still be readable from the valid part of the line.
+                let lossy = String(decoding: line, as: UTF8.self)
+                items.append(BatchItem(id: idOf(lossy), question: "", session: nil,
+                                       problem: "第\(lineNumber)行不是有效的 UTF-8 文本，无法读取。"))
                 continue
             }
-            let id = (obj["id"] as? String) ?? (obj["id"] as? NSNumber)?.stringValue
+            let t = text.trimmingCharacters(in: .whitespaces)
+            if t.isEmpty { continue }
+            let obj = try? JSONSerialization.jsonObject(with: Data(t.utf8)) as? [String: Any]
+            guard let obj, let q = obj["question"] as? String else {
+                items.append(BatchItem(id: obj.flatMap(idValue) ?? idOf(t), question: "", session: nil,
+                                       problem: "第\(lineNumber)行需要 JSON 对象，含字符串字段 question。"))
+                continue
+            }
             let session = (obj["session"] as? String) ?? (obj["session"] as? NSNumber)?.stringValue
-            items.append(BatchItem(id: id, question: q, session: session))
+            items.append(BatchItem(id: idValue(obj), question: q, session: session))
         }
         return items
+    }
+
+    static func idValue(_ obj: [String: Any]) -> String? {
+        (obj["id"] as? String) ?? (obj["id"] as? NSNumber)?.stringValue
+    }
+
+    /// The `"id": "…"` (or a number) of a line that is not valid JSON as a whole.
+    static func idOf(_ text: String) -> String? {
+        guard let r = text.range(of: #""id"\s*:\s*("(?:[^"\\]|\\.)*"|-?[0-9]+)"#, options: .regularExpression) else { return nil }
+        let match = String(text[r])
+        guard let colon = match.firstIndex(of: ":") else { return nil }
+        let value = match[match.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        if value.hasPrefix("\"") {
+            return (try? JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed)) as? String
+        }
+        return value
     }
 }
 

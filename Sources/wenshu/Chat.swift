@@ -158,15 +158,16 @@ enum Sparkline {
     static let bars: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
 
     static func `for`(_ a: Answer) -> String? {
-        guard let p = a.plan, case .trend = p.shape, a.rows.count > 1 else { return nil }
+        guard let p = a.plan, case .trend = p.shape, a.rows.count > 1,
+              let first = a.rows.first?.first, let last = a.rows.last?.first else { return nil }
         let values = a.rows.map { $0.count > 1 ? $0[1].doubleValue : nil }
-        let present = values.compactMap { $0 }
+        let present = values.compactMap { $0 }.filter(\.isFinite)
         guard let lo = present.min(), let hi = present.max() else { return nil }
         let line = String(values.map { v -> Character in
-            guard let v else { return " " }
+            guard let v, v.isFinite else { return " " }
             let k = hi > lo ? Int((v - lo) / (hi - lo) * 7.0 + 0.5) : 3
             return bars[max(0, min(7, k))]
         })
-        return "趋势 \(a.rows.first![0]) \(line) \(a.rows.last![0])"
+        return "趋势 \(first) \(line) \(last)"
     }
 }

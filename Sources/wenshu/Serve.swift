@@ -31,6 +31,10 @@ struct Serve: ParsableCommand {
         if let failure { throw failure }
     }
 
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port 需要 0…65535。") }
+    }
+
     func serve() async throws {
         let cfg: ServerConfig
         do { cfg = try ServerConfig.load(config) } catch { throw ValidationError("配置文件有误：\(error)") }

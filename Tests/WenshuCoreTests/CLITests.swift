@@ -24,11 +24,11 @@ final class CLITests: XCTestCase {
         not json
         """.write(toFile: file, atomically: true, encoding: .utf8)
         let (code, out, _) = try run(["ask", "--db", Fixtures.sharedStore, "--now", "2026-11-29 10:00:00", "--format", "jsonl", "--batch", file])
-        XCTAssertEqual(code, 0)
+        XCTAssertEqual(code, 1, "an unreadable line is an error answer (issue 15)")
         let lines = out.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         XCTAssertEqual(lines.count, 4)
         XCTAssertEqual(lines.map { $0["id"] as? String }, ["q1", "q2", "q3", nil])
-        XCTAssertEqual(lines.map { $0["status"] as? String }, ["answered", "unsupported", "answered", "unsupported"])
+        XCTAssertEqual(lines.map { $0["status"] as? String }, ["answered", "unsupported", "answered", "error"])
         XCTAssertEqual(lines[2]["interpretation"] as? String, "2026年10月 · 西湖区 · 投诉 · 工单量")
     }
 

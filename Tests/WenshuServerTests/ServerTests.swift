@@ -60,7 +60,7 @@ final class ServerTests: XCTestCase {
             h[.accept] = "text/csv"
             let csv = try await client.execute(uri: "/v1/ask", method: .post, headers: h, body: body(["question": "上个月各区工单量排名"]))
             XCTAssertEqual(csv.headers[.contentType], "text/csv; charset=utf-8")
-            XCTAssertEqual(String(buffer: csv.body), Render.csv(direct.columns, direct.rows))
+            XCTAssertEqual(String(buffer: csv.body), Render.csv(direct))
             let csv2 = try await client.execute(uri: "/v1/ask?format=csv&q=%E4%BB%8A%E5%B9%B4%E5%B7%A5%E5%8D%95%E9%87%8F", method: .get, headers: auth())
             XCTAssertTrue(String(buffer: csv2.body).hasPrefix("工单量\r\n"))
         }

@@ -6,10 +6,20 @@ import WenshuCore
 final class BotHub: @unchecked Sendable {
     let api: WenshuAPI
     private var seen: [String: (String, Date)] = [:]   // delivery id → reply
+    private var seenOrder: [String] = []
     private let lock = NSLock()
-    let exports = ExportStore()
+    let exports: ExportStore
+    let perUser: MinuteCounter
+    let perChat: MinuteCounter
+    static let maxRemembered = 5000
 
-    init(api: WenshuAPI) { self.api = api }
+    init(api: WenshuAPI) {
+        self.api = api
+        let l = api.config.limits
+        exports = ExportStore(maxCount: l.exports, maxBytes: l.exportBytes, lifetime: l.exportMinutes * 60, metrics: api.metrics)
+        perUser = MinuteCounter(perMinute: l.botUserPerMinute)
+        perChat = MinuteCounter(perMinute: l.botChatPerMinute)
+    }
 
     /// Platform section of the `bots` config.
     func section(_ name: String) -> [String: Any]? { api.config.bots[name] as? [String: Any] }
@@ -37,10 +47,13 @@ final class BotHub: @unchecked Sendable {
 
     func remember(_ id: String, _ reply: String) {
         lock.lock(); defer { lock.unlock() }
+        if seen[id] == nil { seenOrder.append(id) }
         seen[id] = (reply, Date())
-        if seen.count > 5000 {
-            let cutoff = Date().addingTimeInterval(-3600)
-            seen = seen.filter { $0.value.1 > cutoff }
+        // Bounded whatever the traffic: the oldest deliveries are forgotten first.
+        if seenOrder.count > BotHub.maxRemembered {
+            let drop = seenOrder.count - BotHub.maxRemembered
+            for old in seenOrder.prefix(drop) { seen[old] = nil }
+            seenOrder.removeFirst(drop)
         }
     }
 
@@ -50,6 +63,14 @@ final class BotHub: @unchecked Sendable {
         if question.isEmpty { return "您好，我是问数。请直接提问，例如：上个月各区工单量排名" }
         let (allowed, scope) = self.scope(platform: platform, ids: scopeIDs)
         guard allowed else { return "抱歉，您（\(user)）还没有开通问数的数据权限，请联系管理员。" }
+        guard perUser.allow(platform + "|" + user) else {
+            api.metrics.botRateLimited("user")
+            return "您提问太频繁了，请一分钟后再试。"
+        }
+        guard perChat.allow(platform + "|" + chat) else {
+            api.metrics.botRateLimited("chat")
+            return "这个会话提问太频繁了，请一分钟后再试。"
+        }
         do {
             let a = try await api.answer(question: question, sessionKey: "\(platform)|\(chat)", scope: scope, who: "\(platform):\(user)", channel: platform)
             return BotText.markdown(a, exportURL: exports.link(for: a, base: api.config.publicBaseURL))
@@ -78,7 +99,7 @@ enum BotText {
             if a.rows.count > 1 || a.columns.count > 1 {
                 out += "\n\n| " + a.columns.joined(separator: " | ") + " |\n|" + String(repeating: " --- |", count: a.columns.count)
                 for r in a.rows.prefix(maxRows) {
-                    out += "\n| " + r.map { cell($0) }.joined(separator: " | ") + " |"
+                    out += "\n| " + r.enumerated().map { cell($0.element, kind: $0.offset < a.kinds.count ? a.kinds[$0.offset] : nil) }.joined(separator: " | ") + " |"
                 }
                 if a.rows.count > maxRows { out += "\n\n… 共 \(a.rows.count) 行" }
             }
@@ -92,10 +113,12 @@ enum BotText {
         }
     }
 
-    static func cell(_ v: DBValue) -> String {
+    /// A cell as people read it: rates as percentages, hours rounded (see Render.cellText).
+    static func cell(_ v: DBValue, kind: ColumnKind? = nil) -> String {
         let s: String
-        switch v {
-        case .real(let d): s = String(format: "%.4g", d)
+        switch (v, kind) {
+        case (_, .some(let k)) where k != .text && k != .content && k != .count: s = Render.cellText(v, kind: k)
+        case (.real(let d), _): s = String(format: "%.4g", d)
         default: s = Render.cellText(v)
         }
         return s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
@@ -103,24 +126,55 @@ enum BotText {
 }
 
 /// Full results behind unguessable, expiring links (GET /exports/ID.csv), so a chat reply
-/// can offer the whole table without handing out an API token.
+/// can offer the whole table without handing out an API token. Bounded in count, in bytes
+/// and in age; past a cap the oldest exports are dropped first.
 final class ExportStore: @unchecked Sendable {
-    private var items: [String: (String, Date)] = [:]
+    private var items: [String: (csv: String, at: Date)] = [:]
+    private var order: [String] = []
+    private var bytes = 0
     private let lock = NSLock()
+    let maxCount: Int
+    let maxBytes: Int
+    let lifetime: TimeInterval
+    let metrics: Metrics?
+
+    init(maxCount: Int = 200, maxBytes: Int = 64 << 20, lifetime: TimeInterval = 3600, metrics: Metrics? = nil) {
+        self.maxCount = maxCount
+        self.maxBytes = maxBytes
+        self.lifetime = lifetime
+        self.metrics = metrics
+    }
 
     func link(for a: Answer, base: String?) -> String? {
-        guard let base, a.status == .answered, !a.rows.isEmpty else { return nil }
+        guard let base, a.status == .answered, !a.rows.isEmpty, maxCount > 0 else { return nil }
+        let csv = Render.csv(a)
+        let size = csv.utf8.count
+        guard size <= maxBytes else { return nil }  // one export larger than the whole budget: no link
         let id = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         lock.lock(); defer { lock.unlock() }
-        let cutoff = Date().addingTimeInterval(-3600)
-        items = items.filter { $0.value.1 > cutoff }
-        items[id] = (Render.csv(a.columns, a.rows), Date())
+        let cutoff = Date().addingTimeInterval(-lifetime)
+        while let first = order.first, let item = items[first], item.at <= cutoff { dropFirst() }
+        while !order.isEmpty, order.count + 1 > maxCount || bytes + size > maxBytes {
+            dropFirst()
+            metrics?.exportDropped()
+        }
+        items[id] = (csv, Date())
+        order.append(id)
+        bytes += size
         return base.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/exports/\(id).csv"
+    }
+
+    private func dropFirst() {
+        let id = order.removeFirst()
+        if let item = items.removeValue(forKey: id) { bytes -= item.csv.utf8.count }
     }
 
     func csv(_ id: String) -> String? {
         lock.lock(); defer { lock.unlock() }
-        guard let (csv, t) = items[id], Date().timeIntervalSince(t) < 3600 else { return nil }
-        return csv
+        guard let item = items[id], Date().timeIntervalSince(item.at) < lifetime else { return nil }
+        return item.csv
     }
+
+    var count: Int { lock.lock(); defer { lock.unlock() }; return items.count }
+    var totalBytes: Int { lock.lock(); defer { lock.unlock() }; return bytes }
 }

@@ -14,6 +14,14 @@ import NIOCore
 struct FeishuBot {
     let hub: BotHub
     let client: FeishuClient
+    let replays: ReplayCache
+
+    init(hub: BotHub, client: FeishuClient) {
+        self.hub = hub
+        self.client = client
+        let w = (hub.section("feishu")?["window_seconds"] as? NSNumber)?.doubleValue ?? DingTalkBot.defaultWindow
+        replays = ReplayCache(window: w.isFinite && w >= 1 && w <= 3600 ? w : DingTalkBot.defaultWindow)
+    }
 
     static func decrypt(_ base64: String, encryptKey: String) throws -> Data {
         guard let data = Data(base64Encoded: base64), data.count > 16 else { throw WeComError.badCiphertext }
@@ -31,6 +39,31 @@ struct FeishuBot {
         SHA256.hash(data: Data((timestamp + nonce + encryptKey).utf8) + body).map { String(format: "%02x", $0) }.joined()
     }
 
+    struct Message: Equatable {
+        let deliveryID: String
+        let messageID: String
+        let chat: String
+        let user: String
+        let text: String
+    }
+
+    /// The message of an `im.message.receive_v1` event (decrypted); nil for other events.
+    static func message(_ obj: [String: Any]) -> Message? {
+        let header = obj["header"] as? [String: Any] ?? [:]
+        guard header["event_type"] as? String == "im.message.receive_v1",
+              let event = obj["event"] as? [String: Any], let message = event["message"] as? [String: Any],
+              let messageID = message["message_id"] as? String else { return nil }
+        var text = ""
+        if message["message_type"] as? String == "text", let content = message["content"] as? String,
+           let c = try? JSONSerialization.jsonObject(with: Data(content.utf8)) as? [String: Any] {
+            text = c["text"] as? String ?? ""
+        }
+        return Message(deliveryID: "feishu|" + ((header["event_id"] as? String) ?? messageID), messageID: messageID,
+                       chat: message["chat_id"] as? String ?? messageID,
+                       user: ((event["sender"] as? [String: Any])?["sender_id"] as? [String: Any])?["open_id"] as? String ?? "unknown",
+                       text: text)
+    }
+
     func handle(_ request: Request, body: ByteBuffer) async throws -> Response {
         guard let cfg = hub.section("feishu"), let verification = cfg["verification_token"] as? String else {
             throw APIError(status: .notFound, code: "bot_not_configured", message: "没有配置飞书机器人。")
@@ -40,20 +73,24 @@ struct FeishuBot {
             throw APIError(status: .badRequest, code: "bad_json", message: "事件不是 JSON。")
         }
         if let key = cfg["encrypt_key"] as? String, !key.isEmpty {
-            // With an encrypt key every event is signed; the url_verification handshake is not.
-            if let ts = request.headers[HTTPField.Name("X-Lark-Request-Timestamp")!],
-               let nonce = request.headers[HTTPField.Name("X-Lark-Request-Nonce")!],
-               let sig = request.headers[HTTPField.Name("X-Lark-Signature")!] {
-                guard let t = Double(ts), abs(Date().timeIntervalSince1970 - t) <= 3600 else { throw APIError.botForbidden("timestamp 已过期。") }
-                guard constantTimeEqual(FeishuBot.signature(timestamp: ts, nonce: nonce, encryptKey: key, body: raw), sig) else {
-                    throw APIError.botForbidden("签名不正确。")
-                }
-            } else if obj["encrypt"] == nil {
-                throw APIError.botForbidden("缺少签名。")
-            }
             guard let enc = obj["encrypt"] as? String, let plain = try? FeishuBot.decrypt(enc, encryptKey: key),
                   let inner = try? JSONSerialization.jsonObject(with: plain) as? [String: Any] else {
                 throw APIError.botForbidden("事件无法解密。")
+            }
+            // With an encrypt key every event must be signed, fresh and new. Only the
+            // url_verification handshake (which returns the challenge and nothing else) may
+            // come unsigned, as Feishu sends it when the URL is first saved.
+            let ts = request.headers[BotHeaders.larkTimestamp], nonce = request.headers[BotHeaders.larkNonce]
+            let sig = request.headers[BotHeaders.larkSignature]
+            if ts == nil, nonce == nil, sig == nil, inner["type"] as? String == "url_verification" {
+                // handshake
+            } else {
+                guard let ts, let nonce, let sig else { throw APIError.botForbidden("缺少 X-Lark-Signature / X-Lark-Request-Timestamp / X-Lark-Request-Nonce。") }
+                guard SignedTimestamp.fresh(ts, milliseconds: false, window: replays.window) else { throw APIError.botForbidden("timestamp 无效或已过期。") }
+                guard constantTimeEqual(FeishuBot.signature(timestamp: ts, nonce: nonce, encryptKey: key, body: raw), sig) else {
+                    throw APIError.botForbidden("签名不正确。")
+                }
+                guard replays.firstUse(ts + "|" + nonce + "|" + sig) else { throw APIError.botForbidden("这个签名已经用过（重放）。") }
             }
             obj = inner
         }
@@ -61,23 +98,13 @@ struct FeishuBot {
             guard constantTimeEqual(obj["token"] as? String ?? "", verification) else { throw APIError.botForbidden("verification token 不正确。") }
             return .json(String(decoding: try JSONSerialization.data(withJSONObject: ["challenge": obj["challenge"] ?? ""]), as: UTF8.self))
         }
-        let header = obj["header"] as? [String: Any] ?? [:]
-        guard constantTimeEqual(header["token"] as? String ?? "", verification) else { throw APIError.botForbidden("verification token 不正确。") }
-        guard header["event_type"] as? String == "im.message.receive_v1",
-              let event = obj["event"] as? [String: Any], let message = event["message"] as? [String: Any],
-              let messageID = message["message_id"] as? String else {
-            return .json("{}")
+        guard constantTimeEqual((obj["header"] as? [String: Any])?["token"] as? String ?? "", verification) else {
+            throw APIError.botForbidden("verification token 不正确。")
         }
-        let deliveryID = "feishu|" + ((header["event_id"] as? String) ?? messageID)
-        if hub.replay(deliveryID) != nil { return .json("{}") }  // a retry: already answered
-        hub.remember(deliveryID, "")
-        let chat = message["chat_id"] as? String ?? messageID
-        let user = ((event["sender"] as? [String: Any])?["sender_id"] as? [String: Any])?["open_id"] as? String ?? "unknown"
-        var text = ""
-        if message["message_type"] as? String == "text", let content = message["content"] as? String,
-           let c = try? JSONSerialization.jsonObject(with: Data(content.utf8)) as? [String: Any] {
-            text = c["text"] as? String ?? ""
-        }
+        guard let e = FeishuBot.message(obj) else { return .json("{}") }
+        if hub.replay(e.deliveryID) != nil { return .json("{}") }  // a retry: already answered
+        hub.remember(e.deliveryID, "")
+        let (messageID, chat, user, text) = (e.messageID, e.chat, e.user, e.text)
         let hub = self.hub, client = self.client
         Task {
             let reply = await hub.ask(text, platform: "feishu", chat: chat, user: user, scopeIDs: [user, chat])

@@ -1,9 +1,6 @@
 import Crypto
 import _CryptoExtras
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Hummingbird
 import NIOCore
 
@@ -38,7 +35,8 @@ struct WeComCrypto {
         guard let pad = plain.last, pad >= 1, pad <= 32, plain.count >= 20 + Int(pad) else { throw WeComError.badCiphertext }
         let body = plain.dropLast(Int(pad))
         let lenBytes = Array(body.dropFirst(16).prefix(4))
-        let len = Int(lenBytes[0]) << 24 | Int(lenBytes[1]) << 16 | Int(lenBytes[2]) << 8 | Int(lenBytes[3])
+        guard lenBytes.count == 4 else { throw WeComError.badCiphertext }
+        let len = lenBytes.reduce(0) { $0 << 8 | Int($1) }  // 4 bytes: at most 2^32 - 1
         guard body.count >= 20 + len else { throw WeComError.badCiphertext }
         let msg = body.dropFirst(20).prefix(len)
         let receiver = String(decoding: body.dropFirst(20 + len), as: UTF8.self)
@@ -90,7 +88,7 @@ struct WeComBot {
               let nonce = q["nonce"].map(String.init) else {
             throw APIError(status: .badRequest, code: "bad_request", message: "缺少 msg_signature/timestamp/nonce。")
         }
-        guard let tsNum = Double(ts), abs(Date().timeIntervalSince1970 - tsNum) <= 3600 else { throw APIError.botForbidden("timestamp 已过期。") }
+        guard SignedTimestamp.fresh(ts, milliseconds: false, window: 3600) else { throw APIError.botForbidden("timestamp 无效或已过期。") }
         let outer = XMLFields.parse(Data(body.readableBytesView))
         guard let encrypted = outer["Encrypt"] else { throw APIError(status: .badRequest, code: "bad_xml", message: "没有 Encrypt 字段。") }
         guard constantTimeEqual(c.signature(ts, nonce, encrypted), sig) else { throw APIError.botForbidden("签名不正确。") }
@@ -116,34 +114,66 @@ struct WeComBot {
     }
 }
 
-/// The flat `<xml><Tag>value</Tag>…</xml>` messages WeCom sends, read with Foundation's XMLParser.
-final class XMLFields: NSObject, XMLParserDelegate {
-    private var fields: [String: String] = [:]
-    private var current = ""
-    private var depth = 0
-
+/// The flat `<xml><Tag>value</Tag>…</xml>` messages WeCom sends, read by a small scanner of
+/// our own: Foundation's XMLParser traps on element names that are not valid UTF-8 (found by
+/// the fuzz harness, on a body read before its signature can be checked) and would expand
+/// entities. Children of the root element are read: text (with the five XML entities) or
+/// CDATA; anything nested deeper is skipped; a malformed document gives no fields.
+enum XMLFields {
     static func parse(_ data: Data) -> [String: String] {
-        let p = XMLParser(data: data)
-        let d = XMLFields()
-        p.delegate = d
-        p.shouldResolveExternalEntities = false
-        guard p.parse() else { return [:] }
-        return d.fields
+        guard let text = String(validating: data, as: UTF8.self) else { return [:] }
+        var s = Substring(text)
+        func skipProlog() {
+            while true {
+                s = s.drop { $0.isWhitespace }
+                if s.hasPrefix("<?"), let end = s.range(of: "?>") { s = s[end.upperBound...] }
+                else if s.hasPrefix("<!--"), let end = s.range(of: "-->") { s = s[end.upperBound...] }
+                else { return }
+            }
+        }
+        skipProlog()
+        guard s.hasPrefix("<"), let rootEnd = s.firstIndex(of: ">") else { return [:] }
+        let rootName = s[s.index(after: s.startIndex)..<rootEnd].split(separator: " ").first.map(String.init) ?? ""
+        guard !rootName.isEmpty, !rootName.hasPrefix("!") else { return [:] }
+        s = s[s.index(after: rootEnd)...]
+        var fields: [String: String] = [:]
+        while true {
+            s = s.drop { $0.isWhitespace }
+            if s.hasPrefix("</") { return s.hasPrefix("</\(rootName)>") ? fields : [:] }
+            guard s.hasPrefix("<"), !s.hasPrefix("<!"), let tagEnd = s.firstIndex(of: ">") else { return [:] }
+            let name = String(s[s.index(after: s.startIndex)..<tagEnd])
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else { return [:] }
+            s = s[s.index(after: tagEnd)...]
+            let close = "</\(name)>"
+            guard let end = s.range(of: close) else { return [:] }
+            fields[name] = value(s[..<end.lowerBound])
+            s = s[end.upperBound...]
+        }
     }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
-        depth += 1
-        current = ""
+    /// CDATA sections taken as they are; other text with its entities decoded; tags dropped.
+    static func value(_ raw: Substring) -> String {
+        var out = "", rest = raw
+        while !rest.isEmpty {
+            if rest.hasPrefix("<![CDATA["), let end = rest.range(of: "]]>") {
+                out += rest[rest.index(rest.startIndex, offsetBy: 9)..<end.lowerBound]
+                rest = rest[end.upperBound...]
+            } else if rest.hasPrefix("<"), let end = rest.firstIndex(of: ">") {
+                rest = rest[rest.index(after: end)...]
+            } else {
+                let stop = rest.dropFirst().firstIndex(of: "<") ?? rest.endIndex
+                out += decodeEntities(rest[..<stop])
+                rest = rest[stop...]
+            }
+        }
+        return out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) { current += string }
-
-    func parser(_ parser: XMLParser, foundCDATA block: Data) { current += String(decoding: block, as: UTF8.self) }
-
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        if depth == 2 { fields[name] = current.trimmingCharacters(in: .whitespacesAndNewlines) }
-        depth -= 1
-        current = ""
+    static func decodeEntities(_ s: Substring) -> String {
+        guard s.contains("&") else { return String(s) }
+        return s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
+            .replacingOccurrences(of: "&amp;", with: "&")
     }
 
     static func cdataSafe(_ s: String) -> String { s.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>") }
