@@ -74,4 +74,12 @@ final class TimeTests: XCTestCase {
         XCTAssertNil(Now("yesterday"))
         XCTAssertEqual(Now("2026-11-29")?.timestamp, "2026-11-29 00:00:00")
     }
+
+    func testNowIsParsedWithBounds() {
+        for bad in ["2026-11-29 -1:-1", "2026-11-29 +5:00", "2026-02-30", "2026-11-29 24:00:00", "-2026-11-29", "2026-1a-29", "99999-01-01"] {
+            XCTAssertNil(Now(bad), bad)
+        }
+        XCTAssertEqual(Now("2026-11-29 08:30")?.timestamp, "2026-11-29 08:30:00")
+        XCTAssertEqual(Now("2026-11-29")?.timestamp, "2026-11-29 00:00:00")
+    }
 }

@@ -69,9 +69,10 @@ public struct Day: Hashable, Comparable, Sendable {
 
     /// Parses 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM:SS' (time ignored).
     public init?(parsing s: String) {
-        let parts = s.prefix(10).split(separator: "-")
-        guard parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              Day.isValid(y, m, d) else { return nil }
+        let parts = s.prefix(10).split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts.allSatisfy({ p in !p.isEmpty && p.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+              (1...9999).contains(y), Day.isValid(y, m, d) else { return nil }
         self.init(y, m, d)
     }
 }
@@ -92,8 +93,11 @@ public struct Now: Sendable, Hashable {
             timestamp = d.iso + " 00:00:00"
         } else {
             let time = t.dropFirst(11)
-            let hms = time.split(separator: ":").compactMap { Int($0) }
-            guard t.count >= 16, hms.count >= 2, hms.count <= 3, hms[0] < 24, hms[1] < 60, (hms.count < 3 || hms[2] < 60) else { return nil }
+            // Digits only: "-1:-1" or "+5:00" is not a time.
+            let parts = time.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.allSatisfy({ p in (1...2).contains(p.count) && p.allSatisfy { $0.isASCII && $0.isNumber } }) else { return nil }
+            let hms = parts.compactMap { Int($0) }
+            guard t.count >= 16, hms.count >= 2, hms.count <= 3, hms.allSatisfy({ $0 >= 0 }), hms[0] < 24, hms[1] < 60, (hms.count < 3 || hms[2] < 60) else { return nil }
             timestamp = d.iso + " " + pad2(hms[0]) + ":" + pad2(hms[1]) + ":" + pad2(hms.count == 3 ? hms[2] : 0)
         }
     }
