@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
@@ -31,16 +32,22 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
+        .target(
+            name: "WenshuPostgres",
+            dependencies: ["WenshuCore", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
         .executableTarget(
             name: "wenshu",
             dependencies: [
                 "WenshuCore",
                 "WenshuServer",
+                "WenshuPostgres",
                 "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "WenshuCoreTests", dependencies: ["WenshuCore"]),
+        .testTarget(name: "WenshuPostgresTests", dependencies: ["WenshuPostgres", "WenshuCore"]),
         .testTarget(
             name: "WenshuServerTests",
             dependencies: [
