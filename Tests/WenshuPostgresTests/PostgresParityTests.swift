@@ -42,10 +42,11 @@ final class PostgresParityTests: XCTestCase {
         if let f = fixture { return try f.get() }
         let r = Result { () throws -> (sqlite: String, pg: PostgresURL, pgText: PostgresURL) in
             let cluster = try PGCluster.shared()
-            setenv("XDG_CACHE_HOME", NSTemporaryDirectory() + "wenshu-pg-test-cache-\(getpid())", 1)
+            // Files live in the cluster's directory, removed with it at exit.
+            setenv("XDG_CACHE_HOME", cluster.dir + "/cache", 1)
             let resources = try Resources.load(root: packageRoot)
             let city = try CityFile.load("hangzhou", resources: resources.root)
-            let file = NSTemporaryDirectory() + "wenshu-pg-parity-\(UUID().uuidString).db"
+            let file = cluster.dir + "/parity.db"
             try Seeder(city: city, options: .init(count: 20_000, seed: 7, now: now, start: Day(2024, 7, 1))).write(to: file)
             try cluster.createDatabase("parity")
             try cluster.createDatabase("parity_text")
