@@ -36,6 +36,10 @@ final class PGCluster: @unchecked Sendable {
 
     static func binDirectory() -> String? {
         let fm = FileManager.default
+        // WENSHU_TEST_PG_BIN names the directory explicitly (an empty or wrong one shows the skip).
+        if let forced = ProcessInfo.processInfo.environment["WENSHU_TEST_PG_BIN"] {
+            return fm.isExecutableFile(atPath: forced + "/initdb") ? forced : nil
+        }
         let versions = ((try? fm.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).compactMap(Int.init).sorted(by: >)
         for v in versions where fm.isExecutableFile(atPath: "/usr/lib/postgresql/\(v)/bin/initdb") { return "/usr/lib/postgresql/\(v)/bin" }
         for d in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
