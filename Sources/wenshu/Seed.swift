@@ -15,7 +15,7 @@ struct Seed: ParsableCommand {
     @Option(name: .long, help: "与 --to 同用：载入这个已有的 SQLite 工单库，而不是生成新数据。")
     var from: String?
 
-    @Flag(name: .long, help: "与 --to 同用：created_at 用 BRIN 索引（大表、按时间追加时更小）。")
+    @ArgumentParser.Flag(name: .long, help: "与 --to 同用：created_at 用 BRIN 索引（大表、按时间追加时更小）。")
     var brin = false
 
     @Option(name: .long, help: "城市：Lexicon/cities/ 下的名字（hangzhou、chengdu）或一个 JSON 文件路径。")
