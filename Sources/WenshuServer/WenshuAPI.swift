@@ -17,7 +17,8 @@ public final class WenshuAPI: @unchecked Sendable {
     let metrics = Metrics()
     let now: Now?
     let tokens: [String: ServerConfig.Token]
-    let store: StoreWatcher
+    /// Watches a SQLite store's file (a server database has no file to watch).
+    let store: StoreWatcher?
     private let policy: SQLPolicy
     private let workers: Int
     let gate: ConnectionGate
@@ -40,7 +41,7 @@ public final class WenshuAPI: @unchecked Sendable {
         audit = AuditLog(path: config.auditLog, metrics: metrics, report: report)
         self.now = now
         tokens = Dictionary(uniqueKeysWithValues: config.tokens.map { ($0.token, $0) })
-        store = StoreWatcher(path: engine.db.path)
+        store = (engine.store as? Database).map { StoreWatcher(path: $0.path) }
         gate = ConnectionGate(limits: config.limits, metrics: metrics)
     }
 
@@ -80,6 +81,7 @@ public final class WenshuAPI: @unchecked Sendable {
     /// Looks at the store file (at most once a second): a replaced file is reopened (new
     /// connections, a freshly learned catalog); a deleted or unreadable one is reported.
     func watchStore() {
+        guard let store else { return }
         switch store.check() {
         case .none:
             return
@@ -115,8 +117,8 @@ public final class WenshuAPI: @unchecked Sendable {
         poolLock.unlock()
         let column = scope.level.column
         let found: [String] = pool.with { e in
-            let sql = "SELECT DISTINCT department FROM tickets WHERE \(column) = ? AND department IS NOT NULL ORDER BY department"
-            guard let r = try? e.db.query(sql, [.text(scope.name)]) else { return [] }
+            let sql = "SELECT DISTINCT department FROM tickets WHERE \(column) = \(e.store.dialect.placeholder(1)) AND department IS NOT NULL ORDER BY department"
+            guard let r = try? e.store.query(sql, [.text(scope.name)], rowCap: nil) else { return [] }
             return r.rows.compactMap { row in row.first.flatMap { if case .text(let s) = $0 { return s } else { return nil } } }
         }
         poolLock.lock()

@@ -19,7 +19,7 @@ struct Bench: ParsableCommand {
             for q in questions {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let (_, reading) = engine.read(q, conversation: nil, now: now)
-                if case .plan(let p, _) = reading { _ = SQLCompiler(now: now).compile(p) }
+                if case .plan(let p, _) = reading { _ = SQLCompiler(dialect: engine.dialect, now: now).compile(p) }
                 samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000)
             }
         }
@@ -44,7 +44,7 @@ struct Bench: ParsableCommand {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let a = engine.ask(q, conversation: &conv, now: now)
             let t1 = DispatchTime.now().uptimeNanoseconds
-            if let sql = a.sql { _ = try? engine.db.query(sql, a.params) }
+            if let sql = a.sql { _ = try? engine.store.query(sql, a.params, rowCap: nil) }
             let t2 = DispatchTime.now().uptimeNanoseconds
             ask.append(Double(t1 - t0) / 1e6)
             overhead.append(Double(Int64(t1 - t0) - Int64(t2 - t1)) / 1e6)

@@ -45,8 +45,8 @@ struct Serve: ParsableCommand {
         }
         let api = try WenshuAPI(engine: engine, config: cfg, now: try store.parsedNow())
         // 未诉先办: the morning warnings go to the configured chats by themselves.
-        if let w = try WatchPushConfig.load(serveConfigPath: config) {
-            let pusher = WatchPusher(config: w, dbPath: engine.db.path)
+        if let w = try WatchPushConfig.load(serveConfigPath: config), let sqlite = engine.store as? Database {
+            let pusher = WatchPusher(config: w, dbPath: sqlite.path)
             Task.detached { await pusher.runDaily() }
             FileHandle.standardError.write(Data("wenshu serve: warnings pushed daily at \(String(format: "%02d:%02d", w.hour, w.minute)) to \(w.targets.count) chat(s)\n".utf8))
         }

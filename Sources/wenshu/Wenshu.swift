@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WenshuCore
+import WenshuPostgres
 
 @main
 struct Wenshu: ParsableCommand {
@@ -14,7 +15,7 @@ struct Wenshu: ParsableCommand {
 
 /// Options shared by commands that open a store.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "工单库 SQLite 文件（不指定则使用内置演示库）。")
+    @Option(name: .long, help: "工单库：SQLite 文件，或 postgres://用户@主机:端口/库名（不指定则使用内置演示库）。")
     var db: String?
 
     @Option(name: .long, help: "参考时间 now，'YYYY-MM-DD HH:MM:SS'（默认为系统时间）。")
@@ -41,6 +42,16 @@ struct StoreOptions: ParsableArguments {
         do { resources = try Resources.load() } catch {
             FileHandle.standardError.write(Data("wenshu: \(error)\n".utf8))
             throw ExitCode(2)
+        }
+        if let db, PostgresURL.isPostgres(db) {
+            do {
+                let store = try PostgresStore.connect(try PostgresURL(parsing: db))
+                return try Engine(store: store, resources: resources, now: try parsedNow(), scope: try parsedScope())
+            } catch let e as StoreError {
+                throw StoreFailure(message: e.message)
+            } catch let e as PostgresURL.Invalid {
+                throw StoreFailure(message: e.description)
+            }
         }
         let path = try db ?? DemoStore.ensure(now: parsedNow())
         do {

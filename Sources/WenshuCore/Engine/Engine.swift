@@ -1,8 +1,10 @@
 import Foundation
 
-/// Question → answer over one opened store. Everything before `Database.query` is pure.
+/// Question → answer over one opened store. Everything before `store.query` is pure.
 public final class Engine: @unchecked Sendable {
-    public let db: Database
+    public let store: TicketStore
+    /// The SQLite connection; nil when the store is another database.
+    public var db: Database! { store as? Database }
     public let resources: Resources
     public let catalog: Catalog
     public let parser: QuestionParser
@@ -18,14 +20,19 @@ public final class Engine: @unchecked Sendable {
         try self.init(db: db, resources: resources, now: now, scope: scope)
     }
 
-    public init(db: Database, resources: Resources, now: Now? = nil, scope: Scope? = nil) throws {
-        self.db = db
+    public convenience init(db: Database, resources: Resources, now: Now? = nil, scope: Scope? = nil) throws {
+        try self.init(store: db, resources: resources, now: now, scope: scope)
+    }
+
+    /// An engine over any ticket store (SQLite or PostgreSQL): its dialect comes with it.
+    public init(store: TicketStore, resources: Resources, now: Now? = nil, scope: Scope? = nil) throws {
+        self.store = store
         self.resources = resources
-        self.catalog = try Catalog.cached(for: db)
+        self.catalog = try Catalog.cached(for: store)
         self.parser = try QuestionParser(resources: resources, catalog: catalog)
         self.scope = scope
         self.fixedNow = now
-        self.dialect = SQLiteDialect()
+        self.dialect = store.dialect
         self.examples = Engine.makeExamples(catalog, scope: scope)
         self.suggester = Suggester(catalog: catalog, lexicon: resources.lexicon, examples: examples)
         if let scope { try check(scope) }
@@ -34,7 +41,7 @@ public final class Engine: @unchecked Sendable {
     /// Another engine over its own connection to the same store, sharing everything
     /// learned (one per worker: a connection is never shared across threads).
     public init(sharing other: Engine, policy: SQLPolicy = .tickets) throws {
-        db = try Engine.open(other.db.path, policy: policy)
+        store = try other.store.reopen(policy: policy)
         resources = other.resources
         catalog = other.catalog
         parser = other.parser
@@ -142,7 +149,7 @@ public final class Engine: @unchecked Sendable {
             answer.columns = q.columns
             answer.kinds = q.kinds
             do {
-                let r = try db.query(q.sql, q.params, rowCap: plan.shape == .list ? min(plan.limit ?? 20, 1000) : nil)
+                let r = try store.query(q.sql, q.params, rowCap: plan.shape == .list ? min(plan.limit ?? 20, 1000) : nil)
                 answer.rows = Masking.mask(rows: r.rows, kinds: q.kinds)
                 answer.truncated = r.truncated
                 answer.summary = Summary.make(plan, rows: r.rows, now: now)
@@ -178,8 +185,14 @@ public final class Engine: @unchecked Sendable {
         }
         answer.plan = plan
         answer.interpretation = Describe.interpretation(plan, notes: notes)
+        // The detector reads SQLite's day labels; a PostgreSQL store answers everything else.
+        guard let sqlite = store as? Database else {
+            answer.status = .unsupported
+            answer.message = "预警清单目前只在 SQLite 工单库上计算（wenshu watch 同）。"
+            return answer
+        }
         do {
-            let r = try Watch.warnings(db: db, now: now, days: days, scope: scope)
+            let r = try Watch.warnings(db: sqlite, now: now, days: days, scope: scope)
             answer.sql = r.sql
             answer.params = r.params
             answer.columns = r.columns

@@ -87,14 +87,14 @@ public struct SQLCompiler: Sendable {
             columns = [d.label, "数量", "占比"]; kinds = [.text, .count, .rate]
         case .share(nil):
             let t = shareCondition(plan.shareOf)
-            b.append(Fragment("SELECT \(P) AS name, COALESCE(SUM(", [.text(shareLabel(plan.shareOf))]) + t + Fragment("), 0) AS n, SUM(") + t
-                     + Fragment(") * 1.0 / NULLIF(COUNT(*), 0) AS share FROM tickets"))
+            b.append(Fragment("SELECT \(dialect.selectedText(P)) AS name, COALESCE(", [.text(shareLabel(plan.shareOf))]) + countIf(t) + Fragment(", 0) AS n, ") + countIf(t)
+                     + Fragment(" * 1.0 / NULLIF(COUNT(*), 0) AS share FROM tickets"))
             b.append(whereClause(conditions(plan)))
             columns = ["名称", "数量", "占比"]; kinds = [.text, .count, .rate]
         case .shareWithin(let d):
             let t = shareCondition(plan.shareOf)
-            b.append(Fragment("SELECT \(d.column), COALESCE(SUM(") + t + Fragment("), 0) AS a, COUNT(*) AS n, SUM(") + t
-                     + Fragment(") * 1.0 / COUNT(*) AS share FROM tickets"))
+            b.append(Fragment("SELECT \(d.column), COALESCE(") + countIf(t) + Fragment(", 0) AS a, COUNT(*) AS n, ") + countIf(t)
+                     + Fragment(" * 1.0 / COUNT(*) AS share FROM tickets"))
             b.append(whereClause(conditions(plan) + [Fragment("\(d.column) IS NOT NULL")]))
             b.raw(" GROUP BY \(d.column) ORDER BY \(order(plan, "share", d.column))")
             limit(&b, plan.limit)
@@ -122,7 +122,7 @@ public struct SQLCompiler: Sendable {
             let g = grouped(p, keys: [d.column])
             let c = d.column
             b.append(Fragment("WITH g AS (") + g.fragment + Fragment("), r AS (SELECT \(c), v, \(dialect.rowNumber(partitionBy: nil, orderBy: "v DESC, \(c)")) AS a, \(dialect.rowNumber(partitionBy: nil, orderBy: "v ASC, \(c)")) AS b FROM g) "))
-            b.append(Fragment("SELECT \(c), v, board FROM (SELECT \(c), v, \(P) AS board, 0 AS s, a AS k FROM r WHERE a <= \(P) UNION ALL SELECT \(c), v, \(P) AS board, 1 AS s, b AS k FROM r WHERE b <= \(P)) AS t ORDER BY s, k",
+            b.append(Fragment("SELECT \(c), v, board FROM (SELECT \(c), v, \(dialect.selectedText(P)) AS board, 0 AS s, a AS k FROM r WHERE a <= \(P) UNION ALL SELECT \(c), v, \(dialect.selectedText(P)) AS board, 1 AS s, b AS k FROM r WHERE b <= \(P)) AS t ORDER BY s, k",
                               [.text("前\(n)"), .integer(Int64(n)), .text("后\(n)"), .integer(Int64(n))]))
             columns = [d.label, plan.metric.label, "榜"]; kinds = [.text, plan.metric.kind, .text]
         case .warnings:
@@ -185,10 +185,14 @@ public struct SQLCompiler: Sendable {
     private func havingClause(_ plan: QueryPlan) -> Fragment {
         var parts: [Fragment] = []
         for h in plan.having {
-            let alias = plan.measures.firstIndex(of: h.metric).map { $0 == 0 ? "v" : "v\($0 + 1)" } ?? "v"
-            if h.comparison == .notNull { parts.append(Fragment("\(alias) IS NOT NULL")); continue }
+            let index = plan.measures.firstIndex(of: h.metric)
+            let alias = index.map { $0 == 0 ? "v" : "v\($0 + 1)" } ?? "v"
+            // Where HAVING cannot name the alias, it repeats the measure the alias stands for.
+            let subject = dialect.havingByAlias ? Fragment(alias)
+                : (plan.metric == .repeatCallers ? Fragment("COUNT(*)") : measure(index.map { plan.measures[$0] } ?? plan.metric, plan))
+            if h.comparison == .notNull { parts.append(subject + Fragment(" IS NOT NULL")); continue }
             let value: DBValue = h.metric.isCount && h.value == h.value.rounded() && abs(h.value) < 1e15 ? .integer(Int64(h.value)) : .real(h.value)
-            parts.append(Fragment("\(alias) \(h.comparison.sql) \(P)", [value]))
+            parts.append(subject + Fragment(" \(h.comparison.sql) \(P)", [value]))
         }
         guard let first = parts.first else { return Fragment("") }
         return parts.dropFirst().reduce(Fragment(" HAVING ") + first) { $0 && $1 }
@@ -207,7 +211,7 @@ public struct SQLCompiler: Sendable {
     }
 
     private func order(_ plan: QueryPlan, _ v: String, _ name: String) -> String {
-        plan.ascending ? "\(dialect.ascNullsLast(v)), \(name)" : "\(v) DESC, \(name)"
+        plan.ascending ? "\(dialect.ascNullsLast(v)), \(name)" : "\(dialect.desc(v)), \(name)"
     }
 
     private func whereClause(_ conds: [Fragment]) -> Fragment {
@@ -264,8 +268,8 @@ public struct SQLCompiler: Sendable {
         case .rated: return Fragment("satisfaction IS NOT NULL")
         case .pending: return Fragment("status = \(P)", [.text("待派单")])
         case .inProgress: return Fragment("status = \(P)", [.text("办理中")])
-        case .workday: return Fragment("strftime('%w', created_at) NOT IN ('0', '6')")
-        case .weekend: return Fragment("strftime('%w', created_at) IN ('0', '6')")
+        case .workday: return Fragment("\(dialect.dayOfWeek("created_at")) NOT IN ('0', '6')")
+        case .weekend: return Fragment("\(dialect.dayOfWeek("created_at")) IN ('0', '6')")
         case .repeatCaller: return Fragment("1 = 1")
         }
     }
@@ -280,6 +284,11 @@ public struct SQLCompiler: Sendable {
         guard let first = parts.first else { return Fragment("1") }
         if parts.count == 1 { return first }
         return parts.dropFirst().reduce(Fragment("(") + first) { $0 && $1 } + Fragment(")")
+    }
+
+    /// Rows matching a predicate, spelled by the dialect (the predicate's parameters kept in order).
+    private func countIf(_ predicate: Fragment) -> Fragment {
+        Fragment(dialect.countIf(predicate.sql), predicate.params)
     }
 
     private func shareLabel(_ ts: [QueryPlan.ShareTarget]) -> String {
@@ -299,9 +308,9 @@ public struct SQLCompiler: Sendable {
     private func denominator(_ m: Metric) -> Fragment? {
         switch m {
         case .closeRate, .overdueRate: return Fragment("COUNT(*)")
-        case .onTimeRate: return Fragment("SUM(status = \(P))", [SQLCompiler.closed])
-        case .satisfactionRate, .dissatisfactionRate: return Fragment("SUM(") + flagCondition(.rated) + Fragment(")")
-        case .resolveRate: return Fragment("SUM(resolved IS NOT NULL)")
+        case .onTimeRate: return countIf(Fragment("status = \(P)", [SQLCompiler.closed]))
+        case .satisfactionRate, .dissatisfactionRate: return countIf(flagCondition(.rated))
+        case .resolveRate: return countIf(Fragment("resolved IS NOT NULL"))
         default: return nil
         }
     }
@@ -321,9 +330,9 @@ public struct SQLCompiler: Sendable {
         func count(_ cond: Fragment?) -> Fragment {
             switch (p, cond) {
             case (nil, nil): return Fragment("COUNT(*)")
-            case (nil, let c?): return Fragment("SUM(") + c + Fragment(")")
-            case (let p?, nil): return Fragment("SUM(") + p + Fragment(")")
-            case (let p?, let c?): return Fragment("SUM((") + p + Fragment(") AND (") + c + Fragment("))")
+            case (nil, let c?): return countIf(c)
+            case (let p?, nil): return countIf(p)
+            case (let p?, let c?): return countIf(Fragment("(") + p + Fragment(") AND (") + c + Fragment(")"))
             }
         }
         func rate(_ num: Fragment, _ den: Fragment?) -> Fragment {

@@ -11,11 +11,17 @@ public protocol SQLDialect: Sendable {
     func real(_ expr: String) -> String
     /// Window functions and NULL ordering: requirements (with standard defaults below) so that
     /// a dialect's own spelling is used even through `any SQLDialect`.
+    // Defaults below suit SQLite; a dialect overrides what its engine spells differently.
     func rank(orderBy: String) -> String
     func rowNumber(partitionBy: String?, orderBy: String) -> String
     func totalRows() -> String
     func ascNullsLast(_ e: String) -> String
     func descNullsLast(_ e: String) -> String
+    func desc(_ e: String) -> String
+    func countIf(_ predicate: String) -> String
+    func dayOfWeek(_ c: String) -> String
+    func selectedText(_ placeholder: String) -> String
+    var havingByAlias: Bool { get }
 }
 
 public struct SQLiteDialect: SQLDialect {
@@ -43,10 +49,21 @@ extension SQLDialect {
     public func rowNumber(partitionBy: String?, orderBy: String) -> String {
         "ROW_NUMBER() OVER (\(partitionBy.map { "PARTITION BY \($0) " } ?? "")ORDER BY \(orderBy))"
     }
+    public func rowNumber(orderBy: String) -> String { rowNumber(partitionBy: nil, orderBy: orderBy) }
     /// The number of rows of the whole result, on each row.
     public func totalRows() -> String { "COUNT(*) OVER ()" }
     /// Ascending order with NULLs after every value.
     public func ascNullsLast(_ e: String) -> String { "\(e) IS NULL, \(e) ASC" }
     /// Descending order with NULLs after every value.
     public func descNullsLast(_ e: String) -> String { "\(e) IS NULL, \(e) DESC" }
+    /// Plain descending order of an output column, NULLs last (SQLite sorts NULL lowest).
+    public func desc(_ e: String) -> String { "\(e) DESC" }
+    /// How many rows match a predicate. SQLite sums booleans as 0/1 (NULL stays NULL).
+    public func countIf(_ predicate: String) -> String { "SUM(\(predicate))" }
+    /// The day of the week of a timestamp, comparable with '0' (Sunday) … '6'.
+    public func dayOfWeek(_ c: String) -> String { "strftime('%w', \(c))" }
+    /// A bound text value that is itself a result column (its type cannot be inferred).
+    public func selectedText(_ placeholder: String) -> String { placeholder }
+    /// Whether HAVING may name a result column by its alias (SQLite yes, PostgreSQL no).
+    public var havingByAlias: Bool { true }
 }

@@ -34,7 +34,7 @@ public struct Catalog: Sendable, Codable {
 
     public init() {}
 
-    public static func learn(from db: Database) throws -> Catalog {
+    public static func learn(from db: TicketStore) throws -> Catalog {
         var c = Catalog()
         let places = try db.query("SELECT district, street, community, COUNT(*) FROM tickets GROUP BY district, street, community", [], rowCap: 1_000_000).rows
         for r in places {

@@ -8,21 +8,19 @@ enum CatalogCache {
 
     static let version = "1"
 
-    static func key(for path: String) -> String? {
-        let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        guard let attrs = try? FileManager.default.attributesOfItem(atPath: real),
-              let size = attrs[.size] as? NSNumber, let mtime = attrs[.modificationDate] as? Date else { return nil }
-        let raw = "\(version)|\(real)|\(size)|\(mtime.timeIntervalSince1970)"
-        return String(stableHash(raw), radix: 16)
+    /// `identity` is the store's `catalogIdentity` (for a file: path, size and mtime).
+    static func key(for identity: String?) -> String? {
+        guard let identity else { return nil }
+        return String(stableHash("\(version)|\(identity)"), radix: 16)
     }
 
-    static func load(for path: String) -> Catalog? {
+    static func load(for path: String?) -> Catalog? {
         guard ProcessInfo.processInfo.environment["WENSHU_NO_CACHE"] == nil, let k = key(for: path),
               let data = try? Data(contentsOf: directory.appendingPathComponent("catalog-\(k).json")) else { return nil }
         return try? JSONDecoder().decode(Catalog.self, from: data)
     }
 
-    static func save(_ c: Catalog, for path: String) {
+    static func save(_ c: Catalog, for path: String?) {
         guard ProcessInfo.processInfo.environment["WENSHU_NO_CACHE"] == nil, let k = key(for: path),
               let data = try? JSONEncoder().encode(c) else { return }
         let dir = directory
@@ -34,11 +32,12 @@ enum CatalogCache {
 }
 
 extension Catalog {
-    /// The store's values, from the cache when the file has not changed since.
-    public static func cached(for db: Database) throws -> Catalog {
-        if let c = CatalogCache.load(for: db.path) { return c }
+    /// The store's values, from the cache when the store has not changed since.
+    public static func cached(for db: TicketStore) throws -> Catalog {
+        let identity = db.catalogIdentity
+        if let c = CatalogCache.load(for: identity) { return c }
         let c = try learn(from: db)
-        CatalogCache.save(c, for: db.path)
+        CatalogCache.save(c, for: identity)
         return c
     }
 }
