@@ -51,7 +51,11 @@ final class WatchPushTests: XCTestCase {
         private var hits: [Hit] = []
         private var failFirst: [String: Int] = [:]
         private var seen: [String: Int] = [:]
+        private var times: [String: [Date]] = [:]
         private let lock = NSLock()
+
+        /// When each request arrived, failed ones included.
+        func arrivalTimes(_ name: String) -> [Date] { lock.withLock { times[name] ?? [] } }
 
         func failFirst(_ name: String, _ n: Int) { lock.withLock { failFirst[name] = n } }
         var all: [Hit] { lock.withLock { hits } }
@@ -64,6 +68,7 @@ final class WatchPushTests: XCTestCase {
         func handle(name: String, rawQuery: String, body: Data) -> (HTTPResponse.Status, String) {
             let (shouldFail, _) = lock.withLock { () -> (Bool, Int) in
                 seen[name, default: 0] += 1
+                times[name, default: []].append(Date())
                 let left = failFirst[name] ?? 0
                 if left > 0 { failFirst[name] = left - 1 }
                 return (left > 0, left)
@@ -258,6 +263,12 @@ final class WatchPushTests: XCTestCase {
         XCTAssertEqual(out.first?.attempts, 3, "two 500s, then success")
         XCTAssertEqual(fake.arrivals("wecom-flaky"), 3)
         XCTAssertEqual(fake.hits("wecom-flaky").count, 1)
+        // Exponential backoff: at least 0.1 s, then 0.2 s between attempts (lower bounds only).
+        let t = fake.arrivalTimes("wecom-flaky")
+        if t.count == 3 {
+            XCTAssertGreaterThanOrEqual(t[1].timeIntervalSince(t[0]), 0.1)
+            XCTAssertGreaterThanOrEqual(t[2].timeIntervalSince(t[1]), 0.2)
+        }
         XCTAssertGreaterThan(out.first?.sent ?? 0, 0)
         XCTAssertTrue(log.all.isEmpty, "a push that succeeded on retry is not an error: \(log.all)")
     }
