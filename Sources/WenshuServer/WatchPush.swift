@@ -11,7 +11,7 @@ import WenshuCore
 /// ```json
 /// "watch": {
 ///   "time": "07:30", "days": 1, "state_file": "/var/lib/wenshu/watch-sent.json",
-///   "retries": 3, "backoff_seconds": 2,
+///   "retries": 3, "backoff_seconds": 2, "digest": true,
 ///   "targets": [
 ///     {"name": "市领导", "platform": "dingtalk", "webhook": "https://oapi.dingtalk.com/robot/send?access_token=…", "secret": "SEC…", "scope": {}},
 ///     {"name": "西湖区", "platform": "wecom", "webhook": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…", "scope": {"district": "西湖区"}},
@@ -35,6 +35,8 @@ public struct WatchPushConfig: Sendable {
     public var stateFile: String?
     public var retries = 3
     public var backoffSeconds = 2.0
+    /// Also send each group yesterday's figures (工单量, top subcategories, 解决率, 满意率).
+    public var digest = false
     public var targets: [Target] = []
 
     /// Reads the `watch` section of a whole serve.json object; nil when there is none.
@@ -61,6 +63,10 @@ public struct WatchPushConfig: Sendable {
         if let b = w["backoff_seconds"] {
             guard let b = b as? Double, b >= 0, b <= 600 else { throw ConfigError("watch.backoff_seconds 需要 0 到 600") }
             c.backoffSeconds = b
+        }
+        if let d = w["digest"] {
+            guard let d = d as? Bool else { throw ConfigError("watch.digest 需要 true 或 false") }
+            c.digest = d
         }
         guard let list = w["targets"] as? [[String: Any]] else { throw ConfigError("watch 需要 targets 数组") }
         for (i, t) in list.enumerated() {
@@ -103,14 +109,68 @@ public struct WatchPushConfig: Sendable {
 public enum WatchPushMessage {
     /// The warning list as chat markdown: one line per warning, with the follow-up question.
     public static func markdown(_ r: Watch.Report, target: String) -> String {
-        var s = "### 未诉先办预警（\(target)）\n\n" + r.summary + "\n"
-        for (i, w) in r.warnings.enumerated() {
-            let place = [w.district, w.street, w.community].compactMap { $0 }.joined(separator: " ")
-            s += "\n\(i + 1). **\(place) · \(w.subcategory)**：\(w.count) 件（预期 \(String(format: "%.1f", w.expected)) 件），\(w.since.iso) 起，\(w.firstDay.iso) 首次预警"
-            if let e = w.examples.first { s += "\n   > \(e.content.replacingOccurrences(of: "\n", with: " "))" }
-            s += "\n   追问：「\(w.question)」"
-        }
+        heading(target) + body(r.summary, r.warnings, offset: 0)
+    }
+
+    static func heading(_ target: String) -> String { "### 未诉先办预警（\(target)）\n\n" }
+
+    static func item(_ i: Int, _ w: Warning) -> String {
+        let place = [w.district, w.street, w.community].compactMap { $0 }.joined(separator: " ")
+        var s = "\n\(i + 1). **\(place) · \(w.subcategory)**：\(w.count) 件（预期 \(String(format: "%.1f", w.expected)) 件），\(w.since.iso) 起，\(w.firstDay.iso) 首次预警"
+        if let e = w.examples.first { s += "\n   > \(e.content.replacingOccurrences(of: "\n", with: " "))" }
+        s += "\n   追问：「\(w.question)」"
         return s
+    }
+
+    static func body(_ summary: String, _ list: [Warning], offset: Int) -> String {
+        list.enumerated().reduce(summary + "\n") { $0 + item(offset + $1.offset, $1.element) }
+    }
+
+    /// The most UTF-8 bytes of markdown one message may carry: WeCom refuses markdown
+    /// content over 4096 bytes, Feishu a request body over 20 KB; DingTalk is given the
+    /// same margin as Feishu.
+    public static func limit(_ p: WatchPushConfig.Platform) -> Int {
+        switch p {
+        case .wecom: return 4000
+        case .dingtalk, .feishu: return 18000
+        }
+    }
+
+    /// The report as one or more messages that each fit the platform, with the warnings
+    /// each carries (so a message that got through is not sent again). Numbering runs on
+    /// across messages; an item too long on its own is cut.
+    public static func messages(_ r: Watch.Report, target: String, limit max: Int) -> [(markdown: String, warnings: [Warning])] {
+        let full = markdown(r, target: target)
+        if full.utf8.count <= max || r.warnings.isEmpty { return [(full, r.warnings)] }
+        var out: [(String, [Warning])] = []
+        var text = heading(target) + r.summary + "\n"
+        var carried: [Warning] = []
+        for (i, w) in r.warnings.enumerated() {
+            var line = item(i, w)
+            if line.utf8.count > max / 2 { line = clip(line, bytes: max / 2) + "…" }
+            if !carried.isEmpty, text.utf8.count + line.utf8.count > max {
+                out.append((text, carried))
+                text = heading(target + "，续") + String(line.drop { $0 == "\n" })
+                carried = [w]
+                continue
+            }
+            text += line
+            carried.append(w)
+        }
+        out.append((text, carried))
+        return out
+    }
+
+    /// The longest prefix of whole characters within `bytes` UTF-8 bytes.
+    static func clip(_ s: String, bytes: Int) -> String {
+        var n = 0
+        var out = ""
+        for ch in s {
+            n += ch.utf8.count
+            if n > bytes { break }
+            out.append(ch)
+        }
+        return out
     }
 
     /// DingTalk custom robot: `timestamp` (ms) and `sign` = URL-encoded
@@ -131,12 +191,12 @@ public enum WatchPushMessage {
     }
 
     /// URL and JSON body for one target.
-    public static func request(_ t: WatchPushConfig.Target, markdown: String, now: Date) -> (url: String, body: [String: Any]) {
+    public static func request(_ t: WatchPushConfig.Target, markdown: String, title: String = "未诉先办预警", now: Date) -> (url: String, body: [String: Any]) {
         let seconds = Int64(now.timeIntervalSince1970)
         switch t.platform {
         case .dingtalk:
             return (dingTalkURL(t.webhook, secret: t.secret, timestampMs: seconds * 1000),
-                    ["msgtype": "markdown", "markdown": ["title": "未诉先办预警", "text": markdown]])
+                    ["msgtype": "markdown", "markdown": ["title": title, "text": markdown]])
         case .wecom:
             return (t.webhook, ["msgtype": "markdown", "markdown": ["content": markdown]])
         case .feishu:
@@ -148,6 +208,56 @@ public enum WatchPushMessage {
             }
             return (t.webhook, body)
         }
+    }
+}
+
+/// The optional morning digest: the previous day's figures for a group's scope, with the
+/// rates defined as in the contract (解决率 over rated tickets, 满意率 over evaluated ones).
+public enum WatchDigest {
+    public struct Figures: Sendable, Equatable {
+        public let day: Day
+        public let count: Int
+        public let top: [Top]
+        public let resolved: Int, resolvedOf: Int
+        public let satisfied: Int, satisfiedOf: Int
+        public struct Top: Sendable, Equatable { public let subcategory: String, count: Int }
+    }
+
+    /// Tickets created on `day` (before `now`, so a run with --now never reads the future).
+    public static func figures(db: Database, day: Day, now: Now, scope: Watch.Scope?) throws -> Figures {
+        var filter = "created_at >= ? AND created_at < ?"
+        var params: [DBValue] = [.text(day.timestamp), .text(min(day.adding(days: 1).timestamp, now.timestamp))]
+        if let d = scope?.district { filter += " AND district = ?"; params.append(.text(d)) }
+        if let st = scope?.street { filter += " AND street = ?"; params.append(.text(st)) }
+        let totals = try db.query("""
+            SELECT COUNT(*), COALESCE(SUM(resolved = 1), 0), COUNT(resolved),
+                   COALESCE(SUM(satisfaction IN ('满意', '基本满意')), 0), COUNT(satisfaction)
+            FROM tickets WHERE \(filter)
+            """, params).rows.first ?? []
+        let n = totals.map { Int($0.doubleValue ?? 0) }
+        guard n.count == 5 else { throw WatchPusher.PushError(description: "digest: unexpected row") }
+        let top = try db.query("""
+            SELECT subcategory, COUNT(*) AS n FROM tickets WHERE \(filter) AND subcategory IS NOT NULL
+            GROUP BY subcategory ORDER BY n DESC, subcategory LIMIT 3
+            """, params).rows.compactMap { r -> Figures.Top? in
+            guard r.count == 2, let s = r[0].stringValue, let c = r[1].doubleValue else { return nil }
+            return Figures.Top(subcategory: s, count: Int(c))
+        }
+        return Figures(day: day, count: n[0], top: top, resolved: n[1], resolvedOf: n[2], satisfied: n[3], satisfiedOf: n[4])
+    }
+
+    static func rate(_ a: Int, _ b: Int) -> String {
+        b == 0 ? "—（暂无评价）" : String(format: "%.1f%%", Double(a) * 100 / Double(b)) + "（\(b) 件有评价）"
+    }
+
+    public static func markdown(_ f: Figures, target: String) -> String {
+        var s = "### 昨日工单概况（\(target)）\n\n\(f.day.iso) 共受理 **\(f.count)** 件。\n"
+        if !f.top.isEmpty {
+            s += "\n主要问题：" + f.top.map { "\($0.subcategory) \($0.count) 件" }.joined(separator: "、") + "\n"
+        }
+        s += "\n解决率 \(rate(f.resolved, f.resolvedOf))，满意率 \(rate(f.satisfied, f.satisfiedOf))"
+        s += "\n（响应率：工单库没有联系记录，无法计算）"
+        return s
     }
 }
 
@@ -170,15 +280,56 @@ final class WatchSentState: @unchecked Sendable {
         [w.district, w.street, w.community ?? "", w.subcategory, w.firstDay.iso].joined(separator: "|")
     }
 
+    /// One incident is one street, subcategory and first day: as it spreads or settles, the
+    /// detector may report it for its street one morning and for one community the next.
+    static func incident(_ key: String) -> String {
+        let p = key.split(separator: "|", omittingEmptySubsequences: false)
+        guard p.count == 5 else { return key }
+        return [p[0], p[1], p[3], p[4]].joined(separator: "|")
+    }
+
     func unsent(_ list: [Warning], target: String) -> [Warning] {
         lock.lock(); defer { lock.unlock() }
         let done = sent[target] ?? []
-        return list.filter { !done.contains(WatchSentState.key($0)) }
+        var byIncident: [String: [String]] = [:]
+        for k in done { byIncident[WatchSentState.incident(k), default: []].append(k) }
+        return list.filter { w in
+            let k = WatchSentState.key(w)
+            if done.contains(k) { return false }
+            // Two communities of one street can each have their own incident; a street-level
+            // record, or a street-level warning now, is the same incident as any of them.
+            let same = byIncident[WatchSentState.incident(k)] ?? []
+            return !same.contains { w.community == nil || WatchSentState.community(of: $0).isEmpty }
+        }
     }
 
-    func markSent(_ list: [Warning], target: String) {
+    static func community(of key: String) -> Substring {
+        let p = key.split(separator: "|", omittingEmptySubsequences: false)
+        return p.count == 5 ? p[2] : ""
+    }
+
+    static func digestKey(_ day: Day) -> String { "digest|" + day.iso }
+
+    func sentDigest(_ day: Day, target: String) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return sent[target]?.contains(WatchSentState.digestKey(day)) ?? false
+    }
+
+    func markDigest(_ day: Day, target: String, today: Day) {
+        lock.lock()
+        sent[target, default: []].insert(WatchSentState.digestKey(day))
+        lock.unlock()
+        markSent([], target: target, today: today)
+    }
+
+    /// How long a sent record is kept: longer than any incident stays on the list.
+    static let keepDays = 400
+
+    func markSent(_ list: [Warning], target: String, today: Day) {
         lock.lock(); defer { lock.unlock() }
         sent[target, default: []].formUnion(list.map(WatchSentState.key))
+        let oldest = today.adding(days: -WatchSentState.keepDays).iso
+        sent = sent.mapValues { $0.filter { k in (k.split(separator: "|").last.map(String.init) ?? "") >= oldest } }
         guard let path, let data = try? JSONSerialization.data(withJSONObject: sent.mapValues { $0.sorted() }, options: [.sortedKeys]) else { return }
         let tmp = path + ".\(getpid()).tmp"
         if FileManager.default.createFile(atPath: tmp, contents: data), rename(tmp, path) != 0 {
@@ -195,6 +346,8 @@ public final class WatchPusher: @unchecked Sendable {
         public let sent: Int
         public let attempts: Int
         public let error: String?
+        /// Whether this round sent the group its digest (only with `digest: true`).
+        public var digestSent = false
     }
 
     let config: WatchPushConfig
@@ -225,41 +378,84 @@ public final class WatchPusher: @unchecked Sendable {
                 outcomes.append(Outcome(target: t.name, sent: 0, attempts: 0, error: "\(error)"))
                 continue
             }
-            let fresh = state.unsent(report.warnings, target: t.name)
-            guard !fresh.isEmpty else {
-                outcomes.append(Outcome(target: t.name, sent: 0, attempts: 0, error: nil))
-                continue
-            }
-            let shown = report.only(fresh)
-            let md = WatchPushMessage.markdown(shown, target: t.name)
-            var attempts = 0
+            var sentCount = 0, attempts = 0
             var lastError: String?
-            while attempts <= config.retries {
-                if attempts > 0 {
-                    let wait = config.backoffSeconds * pow(2, Double(attempts - 1))
-                    try? await Task.sleep(nanoseconds: UInt64(wait * 1e9))
-                }
-                attempts += 1
-                let (url, body) = WatchPushMessage.request(t, markdown: md, now: clock)
+            var digestSent = false
+            let yesterday = now.day.adding(days: -1)
+            if config.digest, !state.sentDigest(yesterday, target: t.name) {
                 do {
-                    try await WatchPusher.post(url, body: body)
-                    lastError = nil
-                    break
+                    let f = try WatchDigest.figures(db: db, day: yesterday, now: now, scope: t.scope)
+                    let (n, err) = await send(t, markdown: WatchDigest.markdown(f, target: t.name), title: "昨日工单概况", clock: clock)
+                    attempts += n
+                    if let err {
+                        lastError = err
+                        log("\(t.name)：概况推送失败（\(n) 次）：\(err)")
+                    } else {
+                        state.markDigest(yesterday, target: t.name, today: now.day)
+                        digestSent = true
+                    }
                 } catch {
                     lastError = "\(error)"
+                    log("\(t.name)：概况统计失败：\(error)")
                 }
             }
-            if let lastError {
-                log("\(t.name)：推送失败（\(attempts) 次）：\(lastError)")
-            } else {
-                state.markSent(fresh, target: t.name)
+            let fresh = state.unsent(report.warnings, target: t.name)
+            guard !fresh.isEmpty else {
+                outcomes.append(Outcome(target: t.name, sent: 0, attempts: attempts, error: lastError, digestSent: digestSent))
+                continue
             }
-            outcomes.append(Outcome(target: t.name, sent: lastError == nil ? fresh.count : 0, attempts: attempts, error: lastError))
+            for (md, carried) in WatchPushMessage.messages(report.only(fresh), target: t.name, limit: WatchPushMessage.limit(t.platform)) {
+                let (n, err) = await send(t, markdown: md, title: "未诉先办预警", clock: clock)
+                attempts += n
+                if let err {
+                    lastError = err
+                    log("\(t.name)：推送失败（\(n) 次）：\(err)")
+                    break
+                }
+                state.markSent(carried, target: t.name, today: now.day)
+                sentCount += carried.count
+            }
+            outcomes.append(Outcome(target: t.name, sent: sentCount, attempts: attempts, error: lastError, digestSent: digestSent))
         }
         return outcomes
     }
 
+    /// The longest wait between two attempts, however the backoff is configured.
+    static let maxBackoff = 300.0
+
+    /// Posts one message with retries; the attempts made, and the last error when all failed.
+    /// Each attempt is signed afresh: a platform refuses a timestamp an hour old.
+    func send(_ t: WatchPushConfig.Target, markdown: String, title: String, clock: Date) async -> (Int, String?) {
+        let started = Date()
+        var lastError: String?
+        for attempt in 0...config.retries {
+            if attempt > 0 {
+                let wait = min(config.backoffSeconds * pow(2, Double(attempt - 1)), WatchPusher.maxBackoff)
+                try? await Task.sleep(nanoseconds: UInt64(wait * 1e9))
+            }
+            let (url, body) = WatchPushMessage.request(t, markdown: markdown, title: title,
+                                                      now: clock.addingTimeInterval(Date().timeIntervalSince(started)))
+            do {
+                try await WatchPusher.post(url, body: body)
+                return (attempt + 1, nil)
+            } catch {
+                lastError = "\(error)"
+            }
+        }
+        return (config.retries + 1, lastError)
+    }
+
     struct PushError: Error, CustomStringConvertible { let description: String }
+
+    /// A client of its own for the push, which does its own retries with backoff: with the
+    /// shared client's retried connection set-up, a robot host that refuses connections
+    /// would hold every attempt for the whole timeout.
+    static let client: HTTPClient = {
+        var c = HTTPClient.Configuration()
+        c.connectionPool.retryConnectionEstablishment = false
+        c.timeout = .init(connect: .seconds(10), read: .seconds(10))
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: c)
+    }()
 
     /// Posts one message; a non-2xx status or a platform error code is a failure.
     static func post(_ url: String, body: [String: Any]) async throws {
@@ -267,7 +463,7 @@ public final class WatchPusher: @unchecked Sendable {
         req.method = .POST
         req.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         req.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
-        let res = try await HTTPClient.shared.execute(req, timeout: .seconds(10))
+        let res = try await client.execute(req, timeout: .seconds(10))
         let data = try await res.body.collect(upTo: 1 << 20)
         guard (200..<300).contains(Int(res.status.code)) else { throw PushError(description: "HTTP \(res.status.code)") }
         let obj = (try? JSONSerialization.jsonObject(with: Data(data.readableBytesView)) as? [String: Any]) ?? [:]
