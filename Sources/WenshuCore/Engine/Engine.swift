@@ -9,19 +9,26 @@ public final class Engine: @unchecked Sendable {
     public let scope: Scope?
     public let dialect: SQLDialect
     let fixedNow: Now?
+    /// The analytics cache (shared by engines over one store) and this engine's own
+    /// connection to it (Rollup/AnalyticsCache.swift).
+    public let analytics: AnalyticsCache?
+    var analyticsConnection: AnalyticsConnection?
 
     public static let maxQuestionLength = 200
 
     /// Opens `path` read-only, checks it is a ticket store and learns its values.
-    public convenience init(path: String, resources: Resources, now: Now? = nil, scope: Scope? = nil, policy: SQLPolicy = .tickets) throws {
+    public convenience init(path: String, resources: Resources, now: Now? = nil, scope: Scope? = nil, policy: SQLPolicy = .tickets,
+                            analytics: AnalyticsCache.Mode? = nil) throws {
         let db = try Engine.open(path, policy: policy)
-        try self.init(db: db, resources: resources, now: now, scope: scope)
+        let cache = analytics.flatMap { AnalyticsCache.open(store: path, mode: $0) }
+        try self.init(db: db, resources: resources, now: now, scope: scope, analytics: cache)
     }
 
-    public init(db: Database, resources: Resources, now: Now? = nil, scope: Scope? = nil) throws {
+    public init(db: Database, resources: Resources, now: Now? = nil, scope: Scope? = nil, analytics: AnalyticsCache? = nil) throws {
         self.db = db
         self.resources = resources
-        self.catalog = try Catalog.cached(for: db)
+        self.analytics = analytics
+        self.catalog = try Catalog.cached(for: db, analytics: analytics)
         self.parser = try QuestionParser(resources: resources, catalog: catalog)
         self.scope = scope
         self.fixedNow = now
@@ -41,6 +48,7 @@ public final class Engine: @unchecked Sendable {
         scope = other.scope
         fixedNow = other.fixedNow
         dialect = other.dialect
+        analytics = other.analytics
         examples = other.examples
         suggester = other.suggester
     }
@@ -129,7 +137,8 @@ public final class Engine: @unchecked Sendable {
             answer.columns = q.columns
             answer.kinds = q.kinds
             do {
-                let r = try db.query(q.sql, q.params, rowCap: plan.shape == .list ? min(plan.limit ?? 20, 1000) : nil)
+                let (r, source) = try run(plan, raw: q, now: now, rowCap: plan.shape == .list ? min(plan.limit ?? 20, 1000) : nil)
+                answer.source = source
                 answer.rows = Masking.mask(rows: r.rows)
                 answer.truncated = r.truncated
                 answer.summary = Summary.make(plan, rows: r.rows, now: now)

@@ -35,9 +35,10 @@ enum CatalogCache {
 
 extension Catalog {
     /// The store's values, from the cache when the file has not changed since.
-    public static func cached(for db: Database) throws -> Catalog {
+    /// With an up-to-date analytics cache, learning reads its rollups instead of the store.
+    public static func cached(for db: Database, analytics: AnalyticsCache? = nil) throws -> Catalog {
         if let c = CatalogCache.load(for: db.path) { return c }
-        let c = try learn(from: db)
+        let c = try analytics.flatMap { Catalog.learn(from: $0) } ?? learn(from: db)
         CatalogCache.save(c, for: db.path)
         return c
     }
