@@ -37,7 +37,7 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the store, or prints the contract's error answer and exits 1.
     /// The analytics cache is built on first use (`.build`), or in the background by `serve`.
-    func openEngine(analytics: AnalyticsCache.Mode = .build) throws -> Engine {
+    func openEngine(analytics: AnalyticsCache.Mode? = .build) throws -> Engine {
         let resources: Resources
         do { resources = try Resources.load() } catch {
             FileHandle.standardError.write(Data("wenshu: \(error)\n".utf8))

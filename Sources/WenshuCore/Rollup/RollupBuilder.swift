@@ -38,7 +38,7 @@ public struct StoreFingerprint: Hashable, Sendable, CustomStringConvertible {
 /// store is attached read-only (`mode=ro`), read in one transaction (one consistent state),
 /// and every table is built into a temporary file renamed into place when complete.
 enum RollupBuilder {
-    static let version = "1"
+    static let version = "2"
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 
@@ -106,19 +106,24 @@ enum RollupBuilder {
         for (i, e) in RollupLattice.entries.enumerated() {
             let dims = e.dims.joined(separator: ", ")
             let day = RollupLattice.tableName(e.name, .day), month = RollupLattice.tableName(e.name, .month)
+            // The finest grain this entry has, from its source (or the store).
+            let first = e.monthOnly ? month : day
             if let s = e.source {
-                try exec("CREATE TABLE \(day) AS SELECT created_at, \(dims), \(summed) FROM \(RollupLattice.tableName(s, .day)) GROUP BY created_at, \(dims)")
+                try exec("CREATE TABLE \(first) AS SELECT created_at, \(dims), \(summed) FROM \(RollupLattice.tableName(s, e.monthOnly ? .month : .day)) GROUP BY created_at, \(dims)")
             } else {
                 var b = SQLBuilder(dialect: compiler.dialect)
-                b.append(Fragment("CREATE TABLE \(day) AS SELECT \(dayOf) AS created_at, \(dims), ") + rawList + Fragment(" FROM src.tickets GROUP BY 1, \(dims)"))
+                b.append(Fragment("CREATE TABLE \(first) AS SELECT \(e.monthOnly ? monthOf : dayOf) AS created_at, \(dims), ") + rawList + Fragment(" FROM src.tickets GROUP BY 1, \(dims)"))
                 try exec(b.sql, b.params)
             }
-            try exec("CREATE TABLE \(month) AS SELECT \(monthOf) AS created_at, \(dims), \(summed) FROM \(day) GROUP BY 1, \(dims)")
-            for t in [day, month] { try exec("CREATE INDEX ix_\(t) ON \(t)(created_at)") }
-            tables.append(RollupTable(name: day, dims: e.dims, grain: .day, rows: count(day)))
+            if !e.monthOnly {
+                try exec("CREATE TABLE \(month) AS SELECT \(monthOf) AS created_at, \(dims), \(summed) FROM \(day) GROUP BY 1, \(dims)")
+                try exec("CREATE INDEX ix_\(day) ON \(day)(created_at)")
+                tables.append(RollupTable(name: day, dims: e.dims, grain: .day, rows: count(day)))
+            }
+            try exec("CREATE INDEX ix_\(month) ON \(month)(created_at)")
             tables.append(RollupTable(name: month, dims: e.dims, grain: .month, rows: count(month)))
-            progress?(String(format: "分析缓存 %d/%d：%@（%d 行，%d 行按月），%.1f 秒", i + 1, RollupLattice.entries.count, e.name,
-                             tables[tables.count - 2].rows, tables[tables.count - 1].rows, Date().timeIntervalSince(started)))
+            progress?(String(format: "分析缓存 %d/%d：%@（%@%d 行按月），%.1f 秒", i + 1, RollupLattice.entries.count, e.name,
+                             e.monthOnly ? "" : "\(tables[tables.count - 2].rows) 行按日，", tables[tables.count - 1].rows, Date().timeIntervalSince(started)))
         }
         try exec("CREATE TABLE rollup_meta (key TEXT PRIMARY KEY, value TEXT)")
         try exec("CREATE TABLE rollup_tables (name TEXT, grain TEXT, dims TEXT, nrows INTEGER)")
