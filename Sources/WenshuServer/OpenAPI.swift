@@ -62,6 +62,7 @@ enum OpenAPI {
             summary: {type: string, nullable: true}
             message: {type: string, nullable: true}
             suggestions: {type: array, items: {type: string}}
+            source: {type: string, description: "where the rows were read: tickets, or rollup:NAME of the analytics cache"}
     security:
       - bearer: []
     paths:

@@ -10,8 +10,15 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "每个问题重复解析的次数。")
     var repeats: Int = 200
 
+    @Option(name: .long, help: "分析缓存对比所用的问题文件（每行一个；默认内置问题）。")
+    var questions: String?
+
+    @ArgumentParser.Flag(name: .long, help: "逐题列出直接查询与分析缓存的耗时。")
+    var each = false
+
     func run() throws {
-        let engine = try store.openEngine()
+        // The raw path: the SQL's own time is subtracted below (the cache is measured after).
+        let engine = try store.openEngine(analytics: nil)
         let now = try store.parsedNow() ?? Now.wallClock()
         let questions = BenchQuestions.all
         var samples: [Double] = []
@@ -53,6 +60,7 @@ struct Bench: ParsableCommand {
         overhead.sort()
         print(String(format: "ask end to end: %d questions: p50 %.1f ms, p99 %.1f ms; ask minus the SQL's own time: p50 %.2f ms, max %.2f ms",
                      ask.count, ask[ask.count / 2], ask[min(ask.count - 1, Int(Double(ask.count) * 0.99))], overhead[overhead.count / 2], overhead.last!))
+        try CacheBench.run(store: store, now: now, questionsFile: self.questions, each: each)
     }
 }
 

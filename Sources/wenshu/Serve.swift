@@ -39,7 +39,7 @@ struct Serve: ParsableCommand {
         let cfg: ServerConfig
         do { cfg = try ServerConfig.load(config) } catch { throw ValidationError("配置文件有误：\(error)") }
         let engine: Engine
-        do { engine = try store.openEngine() } catch let f as StoreFailure {
+        do { engine = try store.openEngine(analytics: .background) } catch let f as StoreFailure {
             FileHandle.standardError.write(Data("wenshu: \(f.message)\n".utf8))
             throw ExitCode(1)
         }

@@ -37,7 +37,8 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens the store, or prints the contract's error answer and exits 1.
-    func openEngine() throws -> Engine {
+    /// The analytics cache is built on first use (`.build`), or in the background by `serve`.
+    func openEngine(analytics: AnalyticsCache.Mode? = .build) throws -> Engine {
         let resources: Resources
         do { resources = try Resources.load() } catch {
             FileHandle.standardError.write(Data("wenshu: \(error)\n".utf8))
@@ -55,7 +56,7 @@ struct StoreOptions: ParsableArguments {
         }
         let path = try db ?? DemoStore.ensure(now: parsedNow())
         do {
-            return try Engine(path: path, resources: resources, now: try parsedNow(), scope: try parsedScope())
+            return try Engine(path: path, resources: resources, now: try parsedNow(), scope: try parsedScope(), analytics: analytics)
         } catch let e as StoreError {
             throw StoreFailure(message: e.message)
         }

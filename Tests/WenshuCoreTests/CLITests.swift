@@ -11,7 +11,9 @@ final class CLITests: XCTestCase {
         let (code, out, _) = try run(["ask", "--db", Fixtures.sharedStore, "--now", "2026-11-29 10:00:00", "--format", "json", q])
         XCTAssertEqual(code, 0)
         var conv = Conversation()
-        let a = try Fixtures.engine().ask(q, conversation: &conv, now: Fixtures.now)
+        // The CLI answers through the analytics cache: so does this engine (same `source`).
+        let engine = try Engine(path: Fixtures.sharedStore, resources: Fixtures.resources, now: Fixtures.now, analytics: .build)
+        let a = engine.ask(q, conversation: &conv, now: Fixtures.now)
         XCTAssertEqual(out, a.json.render() + "\n")
     }
 

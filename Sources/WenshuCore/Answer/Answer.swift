@@ -8,6 +8,9 @@ public struct Answer: Sendable {
     public var interpretation: String?
     public var timeRange: TimeRange?
     public var sql: String?
+    /// What answered: `tickets` (the raw SQL above) or `rollup:<table>` of the analytics cache,
+    /// which gives the same rows as that SQL.
+    public var source: String?
     public var params: [DBValue] = []
     public var columns: [String] = []
     /// How each column is shown to people (JSON keeps full precision).

@@ -76,6 +76,7 @@ extension Answer {
         o.append(("time_range", timeRange.map { .object([("start", .string($0.start.timestamp)), ("end", .string($0.end.timestamp))]) } ?? .null))
         o.append(("sql", sql.map { .string($0) } ?? .null))
         o.append(("params", .array(params.map(\.json))))
+        if let source { o.append(("source", .string(source))) }
         o.append(("columns", .array(columns.map { .string($0) })))
         o.append(("rows", .array(rows.map { .array($0.map(\.json)) })))
         o.append(("summary", summary.map { .string($0) } ?? .null))

@@ -11,24 +11,33 @@ public final class Engine: @unchecked Sendable {
     public let scope: Scope?
     public let dialect: SQLDialect
     let fixedNow: Now?
+    /// The analytics cache (shared by engines over one store) and this engine's own
+    /// connection to it (Rollup/AnalyticsCache.swift).
+    public let analytics: AnalyticsCache?
+    var analyticsConnection: AnalyticsConnection?
 
     public static let maxQuestionLength = 200
 
     /// Opens `path` read-only, checks it is a ticket store and learns its values.
-    public convenience init(path: String, resources: Resources, now: Now? = nil, scope: Scope? = nil, policy: SQLPolicy = .tickets) throws {
+    public convenience init(path: String, resources: Resources, now: Now? = nil, scope: Scope? = nil, policy: SQLPolicy = .tickets,
+                            analytics: AnalyticsCache.Mode? = nil) throws {
         let db = try Engine.open(path, policy: policy)
-        try self.init(db: db, resources: resources, now: now, scope: scope)
+        let cache = analytics.flatMap { AnalyticsCache.open(store: path, mode: $0) }
+        try self.init(db: db, resources: resources, now: now, scope: scope, analytics: cache)
     }
 
-    public convenience init(db: Database, resources: Resources, now: Now? = nil, scope: Scope? = nil) throws {
-        try self.init(store: db, resources: resources, now: now, scope: scope)
+    public convenience init(db: Database, resources: Resources, now: Now? = nil, scope: Scope? = nil, analytics: AnalyticsCache? = nil) throws {
+        try self.init(store: db, resources: resources, now: now, scope: scope, analytics: analytics)
     }
 
     /// An engine over any ticket store (SQLite or PostgreSQL): its dialect comes with it.
-    public init(store: TicketStore, resources: Resources, now: Now? = nil, scope: Scope? = nil) throws {
+    /// The analytics cache serves SQLite stores only.
+    public init(store: TicketStore, resources: Resources, now: Now? = nil, scope: Scope? = nil, analytics: AnalyticsCache? = nil) throws {
         self.store = store
         self.resources = resources
-        self.catalog = try Catalog.cached(for: store)
+        let sqlite = store as? Database
+        self.analytics = sqlite == nil ? nil : analytics
+        self.catalog = try Catalog.cached(for: store, analytics: self.analytics)
         self.parser = try QuestionParser(resources: resources, catalog: catalog)
         self.scope = scope
         self.fixedNow = now
@@ -48,6 +57,7 @@ public final class Engine: @unchecked Sendable {
         scope = other.scope
         fixedNow = other.fixedNow
         dialect = other.dialect
+        analytics = other.analytics
         examples = other.examples
         suggester = other.suggester
     }
@@ -149,7 +159,8 @@ public final class Engine: @unchecked Sendable {
             answer.columns = q.columns
             answer.kinds = q.kinds
             do {
-                let r = try store.query(q.sql, q.params, rowCap: plan.shape == .list ? min(plan.limit ?? 20, 1000) : nil)
+                let (r, source) = try run(plan, raw: q, now: now, rowCap: plan.shape == .list ? min(plan.limit ?? 20, 1000) : nil)
+                answer.source = source
                 answer.rows = Masking.mask(rows: r.rows, kinds: q.kinds)
                 answer.truncated = r.truncated
                 answer.summary = Summary.make(plan, rows: r.rows, now: now)

@@ -3,6 +3,9 @@
 public struct SQLCompiler: Sendable {
     public let dialect: SQLDialect
     public let now: Now
+    /// When set, aggregates read a rollup table of the analytics cache instead of `tickets`:
+    /// the same statement, with each measure summed from its additive parts (Rollup/).
+    var rollup: RollupTable?
 
     public init(dialect: SQLDialect = SQLiteDialect(), now: Now) {
         self.dialect = dialect
@@ -22,7 +25,7 @@ public struct SQLCompiler: Sendable {
             if plan.metric == .repeatCallers {
                 b.append(repeatCallerCount(plan, key: nil))
             } else {
-                b.append(Fragment("SELECT ") + measureList(plan) + Fragment(" FROM tickets") + whereClause(conditions(plan)))
+                b.append(Fragment("SELECT ") + measureList(plan) + Fragment(" FROM \(table)") + whereClause(conditions(plan)))
             }
             columns = measureCols; kinds = measureKinds
         case .group(let d):
@@ -41,7 +44,7 @@ public struct SQLCompiler: Sendable {
             if plan.metric == .repeatCallers {
                 b.append(repeatCallerCount(plan, key: label))
             } else {
-                b.append(Fragment("SELECT \(label) AS g, ") + measureList(plan) + Fragment(" FROM tickets") + whereClause(conditions(plan)))
+                b.append(Fragment("SELECT \(label) AS g, ") + measureList(plan) + Fragment(" FROM \(table)") + whereClause(conditions(plan)))
                 b.raw(" GROUP BY g")
             }
             if case .periodRank = plan.shape {
@@ -54,8 +57,8 @@ public struct SQLCompiler: Sendable {
         case .compare:
             let prev = plan.previous ?? plan.time ?? TimeRange(now.day, now.day.adding(days: 1))
             let m = plan.metric
-            var cur = Fragment("WITH x AS (SELECT (SELECT ") + measure(m, plan) + Fragment(" FROM tickets")
-            cur = cur + whereClause(conditions(plan)) + Fragment(") AS cur, (SELECT ") + measure(m, plan) + Fragment(" FROM tickets")
+            var cur = Fragment("WITH x AS (SELECT (SELECT ") + measure(m, plan) + Fragment(" FROM \(table)")
+            cur = cur + whereClause(conditions(plan)) + Fragment(") AS cur, (SELECT ") + measure(m, plan) + Fragment(" FROM \(table)")
             cur = cur + whereClause(conditions(plan, period: .range(prev))) + Fragment(") AS prev) ")
             b.append(cur)
             b.raw("SELECT cur, prev, cur - prev AS delta, CASE WHEN prev = 0 THEN NULL ELSE \(dialect.real("(cur - prev)")) / prev END AS change_rate FROM x")
@@ -67,7 +70,7 @@ public struct SQLCompiler: Sendable {
             var conds = conditions(plan, period: .none) + [Fragment("\(d.column) IS NOT NULL")]
             conds.insert(Fragment("((") + inCur + Fragment(") OR (") + inPrev + Fragment("))"), at: 0)
             b.append(Fragment("SELECT g, cur, prev, cur - prev AS delta, CASE WHEN prev = 0 THEN NULL ELSE \(dialect.real("(cur - prev)")) / prev END AS change_rate FROM (SELECT \(d.column) AS g, ")
-                     + measure(m, plan, within: inCur) + Fragment(" AS cur, ") + measure(m, plan, within: inPrev) + Fragment(" AS prev FROM tickets"))
+                     + measure(m, plan, within: inCur) + Fragment(" AS cur, ") + measure(m, plan, within: inPrev) + Fragment(" AS prev FROM \(table)"))
             b.append(whereClause(conds))
             b.raw(" GROUP BY \(d.column)) AS t ORDER BY ")
             if let c = plan.change {
@@ -80,21 +83,22 @@ public struct SQLCompiler: Sendable {
             columns = [d.label, "本期", "上期", "变化", "变化率"]; kinds = [.text, m.kind, m.kind, m.kind, .rate]
         case .share(let d?):
             let base = conditions(plan)
-            b.append(Fragment("SELECT \(d.column), COUNT(*) AS n, \(dialect.real("COUNT(*)")) / (SELECT COUNT(*) FROM tickets") + whereClause(base) + Fragment(") AS share FROM tickets"))
+            let all = tally(nil)
+            b.append(Fragment("SELECT \(d.column), ") + all + Fragment(" AS n, ") + Fragment(dialect.real(all.sql), all.params) + Fragment(" / (SELECT ") + all + Fragment(" FROM \(table)") + whereClause(base) + Fragment(") AS share FROM \(table)"))
             b.append(whereClause(base + [Fragment("\(d.column) IS NOT NULL")]))
             b.raw(" GROUP BY \(d.column) ORDER BY \(order(plan, "n", d.column))")
             limit(&b, plan.limit)
             columns = [d.label, "数量", "占比"]; kinds = [.text, .count, .rate]
         case .share(nil):
-            let t = shareCondition(plan.shareOf)
-            b.append(Fragment("SELECT \(dialect.selectedText(P)) AS name, COALESCE(", [.text(shareLabel(plan.shareOf))]) + countIf(t) + Fragment(", 0) AS n, ") + countIf(t)
-                     + Fragment(" * 1.0 / NULLIF(COUNT(*), 0) AS share FROM tickets"))
+            let t = shareSum(plan.shareOf)
+            b.append(Fragment("SELECT \(dialect.selectedText(P)) AS name, COALESCE(", [.text(shareLabel(plan.shareOf))]) + t + Fragment(", 0) AS n, ") + t
+                     + Fragment(" * 1.0 / NULLIF(") + tally(nil) + Fragment(", 0) AS share FROM \(table)"))
             b.append(whereClause(conditions(plan)))
             columns = ["名称", "数量", "占比"]; kinds = [.text, .count, .rate]
         case .shareWithin(let d):
-            let t = shareCondition(plan.shareOf)
-            b.append(Fragment("SELECT \(d.column), COALESCE(") + countIf(t) + Fragment(", 0) AS a, COUNT(*) AS n, ") + countIf(t)
-                     + Fragment(" * 1.0 / COUNT(*) AS share FROM tickets"))
+            let t = shareSum(plan.shareOf)
+            b.append(Fragment("SELECT \(d.column), COALESCE(") + t + Fragment(", 0) AS a, ") + tally(nil) + Fragment(" AS n, ") + t
+                     + Fragment(" * 1.0 / ") + tally(nil) + Fragment(" AS share FROM \(table)"))
             b.append(whereClause(conditions(plan) + [Fragment("\(d.column) IS NOT NULL")]))
             b.raw(" GROUP BY \(d.column) ORDER BY \(order(plan, "share", d.column))")
             limit(&b, plan.limit)
@@ -151,7 +155,11 @@ public struct SQLCompiler: Sendable {
             return (f + havingClause(plan), [], [])
         }
         // One average measure alone ranks only the groups that have closed tickets.
-        if plan.measures == [.avgHours] { conds.append(Fragment("status = \(P)", [SQLCompiler.closed])) }
+        // (A rollup keeps every group and drops those without a closed ticket in HAVING.)
+        var groupConds: [Fragment] = []
+        if plan.measures == [.avgHours] {
+            if rollup == nil { conds.append(Fragment("status = \(P)", [SQLCompiler.closed])) } else { groupConds.append(tally(.closed) + Fragment(" > 0")) }
+        }
         var f = Fragment("SELECT \(keyList), ") + measureList(plan)
         var extra: [String] = [], extraKinds: [ColumnKind] = []
         // A single rate also shows its denominator, so a rate from three ratings is seen as such.
@@ -159,7 +167,7 @@ public struct SQLCompiler: Sendable {
             f = f + Fragment(", ") + den + Fragment(" AS base")
             extra = [denominatorLabel(plan.metric)]; extraKinds = [.count]
         }
-        f = f + Fragment(" FROM tickets") + whereClause(conds) + Fragment(" GROUP BY \(keyList)") + havingClause(plan)
+        f = f + Fragment(" FROM \(table)") + whereClause(conds) + Fragment(" GROUP BY \(keyList)") + havingClause(plan, groupConds)
         return (f, extra, extraKinds)
     }
 
@@ -182,8 +190,8 @@ public struct SQLCompiler: Sendable {
         return f
     }
 
-    private func havingClause(_ plan: QueryPlan) -> Fragment {
-        var parts: [Fragment] = []
+    private func havingClause(_ plan: QueryPlan, _ extra: [Fragment] = []) -> Fragment {
+        var parts: [Fragment] = extra
         for h in plan.having {
             let index = plan.measures.firstIndex(of: h.metric)
             let alias = index.map { $0 == 0 ? "v" : "v\($0 + 1)" } ?? "v"
@@ -274,7 +282,7 @@ public struct SQLCompiler: Sendable {
         }
     }
 
-    private func shareCondition(_ ts: [QueryPlan.ShareTarget]) -> Fragment {
+    func shareCondition(_ ts: [QueryPlan.ShareTarget]) -> Fragment {
         let parts = ts.map { t -> Fragment in
             switch t {
             case .filter(let d, let v): return Fragment("\(d.column) = \(P)", [.text(v)])
@@ -307,10 +315,10 @@ public struct SQLCompiler: Sendable {
     /// The denominator of a rate, as an additive count.
     private func denominator(_ m: Metric) -> Fragment? {
         switch m {
-        case .closeRate, .overdueRate: return Fragment("COUNT(*)")
-        case .onTimeRate: return countIf(Fragment("status = \(P)", [SQLCompiler.closed]))
-        case .satisfactionRate, .dissatisfactionRate: return countIf(flagCondition(.rated))
-        case .resolveRate: return countIf(Fragment("resolved IS NOT NULL"))
+        case .closeRate, .overdueRate: return tally(nil)
+        case .onTimeRate: return tally(.closed)
+        case .satisfactionRate, .dissatisfactionRate: return tally(.rated)
+        case .resolveRate: return tally(.resolvedKnown)
         default: return nil
         }
     }
@@ -327,36 +335,66 @@ public struct SQLCompiler: Sendable {
     /// A metric as an aggregate; `within` restricts it to rows matching a predicate
     /// (used to compute two periods in one grouped pass).
     func measure(_ m: Metric, _ plan: QueryPlan, within p: Fragment? = nil) -> Fragment {
-        func count(_ cond: Fragment?) -> Fragment {
-            switch (p, cond) {
-            case (nil, nil): return Fragment("COUNT(*)")
-            case (nil, let c?): return countIf(c)
-            case (let p?, nil): return countIf(p)
-            case (let p?, let c?): return countIf(Fragment("(") + p + Fragment(") AND (") + c + Fragment(")"))
-            }
-        }
-        func rate(_ num: Fragment, _ den: Fragment?) -> Fragment {
+        func count(_ t: Tally?) -> Fragment { tally(t, within: p) }
+        func rate(_ num: Tally, _ den: Tally?) -> Fragment {
             count(num) + Fragment(" * 1.0 / NULLIF(") + count(den) + Fragment(", 0)")
         }
         let alone = plan.measures.count == 1
         switch m {
         case .count, .repeatCallers: return count(nil)
         // Alone, 办结量/超期工单数 are a count under a flag (the plan adds it); beside other measures, a sum.
-        case .closedCount: return alone ? count(nil) : count(Fragment("status = \(P)", [SQLCompiler.closed]))
-        case .overdueCount: return alone ? count(nil) : count(flagCondition(.overdue))
+        case .closedCount: return alone ? count(nil) : count(.closed)
+        case .overdueCount: return alone ? count(nil) : count(.overdue)
         case .perDay, .perMonth:
             return count(nil) + Fragment(" * 1.0 / \(P)", [.integer(Int64(max(1, plan.divisor ?? 1)))])
-        case .closeRate: return rate(Fragment("status = \(P)", [SQLCompiler.closed]), nil)
-        case .onTimeRate: return rate(Fragment("status = \(P) AND closed_at <= due_at", [SQLCompiler.closed]), Fragment("status = \(P)", [SQLCompiler.closed]))
-        case .satisfactionRate: return rate(flagCondition(.satisfied), flagCondition(.rated))
-        case .dissatisfactionRate: return rate(flagCondition(.unsatisfied), flagCondition(.rated))
-        case .resolveRate: return rate(Fragment("resolved = 1"), Fragment("resolved IS NOT NULL"))
-        case .overdueRate: return rate(flagCondition(.overdue), nil)
+        case .closeRate: return rate(.closed, nil)
+        case .onTimeRate: return rate(.onTime, .closed)
+        case .satisfactionRate: return rate(.satisfied, .rated)
+        case .dissatisfactionRate: return rate(.unsatisfied, .rated)
+        case .resolveRate: return rate(.resolvedYes, .resolvedKnown)
+        case .overdueRate: return rate(.overdue, nil)
         case .avgHours:
+            if let r = rollup { return r.averageHours(within: p) }
             var cond = Fragment("status = \(P)", [SQLCompiler.closed])
             if let p { cond = Fragment("(") + p + Fragment(") AND ") + cond }
             return Fragment("AVG(CASE WHEN ") + cond + Fragment(" THEN \(dialect.hoursBetween("created_at", "closed_at")) END)")
         }
+    }
+
+    /// The table aggregates read.
+    var table: String { rollup?.name ?? "tickets" }
+
+    /// The row condition of an additive part of a measure, on `tickets`.
+    func tallyCondition(_ t: Tally) -> Fragment {
+        switch t {
+        case .closed: return Fragment("status = \(P)", [SQLCompiler.closed])
+        case .onTime: return Fragment("status = \(P) AND closed_at <= due_at", [SQLCompiler.closed])
+        case .satisfied: return flagCondition(.satisfied)
+        case .unsatisfied: return flagCondition(.unsatisfied)
+        case .rated: return flagCondition(.rated)
+        case .resolvedYes: return Fragment("resolved = 1")
+        case .resolvedNo: return Fragment("resolved = 0")
+        case .resolvedKnown: return Fragment("resolved IS NOT NULL")
+        case .overdue: return flagCondition(.overdue)
+        }
+    }
+
+    /// How many tickets (matching `t`, and `p` when given): COUNT(*) or SUM(condition) on
+    /// `tickets`, the summed part on a rollup.
+    func tally(_ t: Tally?, within p: Fragment? = nil) -> Fragment {
+        if let r = rollup { return r.tally(t, within: p) }
+        switch (p, t.map(tallyCondition)) {
+        case (nil, nil): return Fragment("COUNT(*)")
+        case (nil, let c?): return countIf(c)
+        case (let p?, nil): return countIf(p)
+        case (let p?, let c?): return countIf(Fragment("(") + p + Fragment(") AND (") + c + Fragment(")"))
+        }
+    }
+
+    /// The numerator of a share: SUM(condition) on `tickets`.
+    func shareSum(_ ts: [QueryPlan.ShareTarget]) -> Fragment {
+        if let r = rollup { return r.shareSum(ts, condition: shareCondition(ts)) }
+        return countIf(shareCondition(ts))
     }
 }
 

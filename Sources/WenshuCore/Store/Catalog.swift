@@ -34,9 +34,23 @@ public struct Catalog: Sendable, Codable {
 
     public init() {}
 
-    public static func learn(from db: TicketStore) throws -> Catalog {
+    /// Learning is not a question: it has its own time budget, not the per-question cap.
+    static let learnSeconds = 900.0
+
+    /// `source` names the table holding some dimensions and how to count its rows
+    /// (`tickets`/COUNT(*), or a rollup of the analytics cache and its summed count).
+    public static func learn(from db: TicketStore, source: (_ dims: [String]) -> (table: String, count: String)? = { _ in ("tickets", "COUNT(*)") }) throws -> Catalog {
+        func from(_ dims: [String]) throws -> (table: String, count: String) {
+            guard let s = source(dims) else { throw StoreError(.notATicketStore, "no table holds \(dims)") }
+            return s
+        }
+        func rows(_ sql: String) throws -> [[DBValue]] {
+            if let sqlite = db as? Database { return try sqlite.query(sql, [], rowCap: 10_000_000, timeCap: learnSeconds).rows }
+            return try db.query(sql, [], rowCap: 10_000_000).rows
+        }
         var c = Catalog()
-        let places = try db.query("SELECT district, street, community, COUNT(*) FROM tickets GROUP BY district, street, community", [], rowCap: 1_000_000).rows
+        let p = try from(["district", "street", "community"])
+        let places = try rows("SELECT district, street, community, \(p.count) FROM \(p.table) GROUP BY district, street, community")
         for r in places {
             let d = r[0].stringValue, s = r[1].stringValue, m = r[2].stringValue
             let n = Int(r[3].doubleValue ?? 0)
@@ -55,10 +69,12 @@ public struct Catalog: Sendable, Codable {
             }
         }
         for dim in [Dimension.department, .channel, .kind] {
-            let rows = try db.query("SELECT \(dim.column), COUNT(*) FROM tickets GROUP BY \(dim.column)", [], rowCap: 1_000_000).rows
-            for r in rows { if let v = r[0].stringValue { c.counts[dim, default: [:]][v] = Int(r[1].doubleValue ?? 0) } }
+            let s = try from([dim.column])
+            let found = try rows("SELECT \(dim.column), \(s.count) FROM \(s.table) GROUP BY \(dim.column)")
+            for r in found { if let v = r[0].stringValue { c.counts[dim, default: [:]][v] = Int(r[1].doubleValue ?? 0) } }
         }
-        let cats = try db.query("SELECT category, subcategory, COUNT(*) FROM tickets GROUP BY category, subcategory", [], rowCap: 1_000_000).rows
+        let k = try from(["category", "subcategory"])
+        let cats = try rows("SELECT category, subcategory, \(k.count) FROM \(k.table) GROUP BY category, subcategory")
         for r in cats {
             let n = Int(r[2].doubleValue ?? 0)
             if let cat = r[0].stringValue { c.counts[.category, default: [:]][cat, default: 0] += n }

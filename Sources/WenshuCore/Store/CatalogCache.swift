@@ -33,10 +33,11 @@ enum CatalogCache {
 
 extension Catalog {
     /// The store's values, from the cache when the store has not changed since.
-    public static func cached(for db: TicketStore) throws -> Catalog {
+    /// With an up-to-date analytics cache, learning reads its rollups instead of the store.
+    public static func cached(for db: TicketStore, analytics: AnalyticsCache? = nil) throws -> Catalog {
         let identity = db.catalogIdentity
         if let c = CatalogCache.load(for: identity) { return c }
-        let c = try learn(from: db)
+        let c = try analytics.flatMap { Catalog.learn(from: $0) } ?? learn(from: db)
         CatalogCache.save(c, for: identity)
         return c
     }

@@ -62,6 +62,11 @@ extension Database {
     /// Refuses a second statement, a writing statement and anything the policy denies;
     /// stops at the row cap and the time cap.
     public func query(_ sql: String, _ params: [DBValue], rowCap: Int? = nil) throws -> (columns: [String], rows: [[DBValue]], truncated: Bool) {
+        try query(sql, params, rowCap: rowCap, timeCap: nil)
+    }
+
+    /// The same with its own time budget (learning a store's values is not a question).
+    public func query(_ sql: String, _ params: [DBValue], rowCap: Int?, timeCap: Double?) throws -> (columns: [String], rows: [[DBValue]], truncated: Bool) {
         guard let state = guardBox as? GuardState else {
             throw StoreError(.denied, "internal: no SQL guard installed", sql: sql)
         }
@@ -100,7 +105,8 @@ extension Database {
         let n = Int(sqlite3_column_count(stmt))
         let columns = (0..<n).map { String(cString: sqlite3_column_name(stmt, Int32($0))) }
         let cap = rowCap ?? state.policy.rowCap
-        state.deadline = DispatchTime.now().uptimeNanoseconds + UInt64(state.policy.timeCap * 1e9)
+        let seconds = timeCap ?? state.policy.timeCap
+        state.deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
         defer { state.deadline = .max }
         var rows: [[DBValue]] = []
         var truncated = false
@@ -111,7 +117,7 @@ extension Database {
                 throw StoreError(.cancelled, "查询已取消。", sql: sql)
             }
             if step == SQLITE_INTERRUPT {
-                throw StoreError(.timeout, "查询超过 \(Int(state.policy.timeCap)) 秒上限，已中止。请缩小时间范围或条件后再试。", sql: sql)
+                throw StoreError(.timeout, "查询超过 \(Int(seconds)) 秒上限，已中止。请缩小时间范围或条件后再试。", sql: sql)
             }
             guard step == SQLITE_ROW else {
                 throw StoreError(.step, "查询失败：\(lastError)", sql: sql)

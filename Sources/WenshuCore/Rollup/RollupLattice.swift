@@ -1,0 +1,34 @@
+/// The rollups the cache holds. Not one wide table: at a million tickets a day-grain table
+/// over every dimension has about as many rows as the store. Instead a few narrow ones,
+/// each with the parent levels of its finest dimension (free: a street lies in one
+/// district, a subcategory in one category), each at day and month grain. Coarser tables
+/// are built from finer ones, so the store is scanned once per `source: nil` entry.
+/// Row counts per table are kept in the cache (`wenshu cache --db …` prints them).
+public enum RollupLattice {
+    public struct Entry: Sendable {
+        public let name: String
+        public let dims: [String]
+        /// The table it is summed from (same grain); nil = the store.
+        public let source: String?
+        /// Month only: at day grain these would have nearly as many rows as the store
+        /// (1,000,000 tickets: scat 898k, dept 737k, dcat 600k rows by day).
+        public var monthOnly = false
+    }
+
+    public static let entries: [Entry] = [
+        Entry(name: "street", dims: ["district", "street", "status", "urgent"], source: nil),
+        Entry(name: "district", dims: ["district", "status", "urgent"], source: "street"),
+        Entry(name: "total", dims: ["status", "urgent"], source: "district"),
+        Entry(name: "community", dims: ["district", "street", "community"], source: nil),
+        Entry(name: "dkc", dims: ["district", "kind", "channel", "status", "urgent"], source: nil),
+        Entry(name: "dkind", dims: ["district", "kind", "status", "urgent"], source: "dkc"),
+        Entry(name: "kind", dims: ["kind", "channel", "status", "urgent"], source: "dkc"),
+        Entry(name: "channel", dims: ["district", "channel", "kind"], source: "dkc"),
+        Entry(name: "cat", dims: ["kind", "category", "subcategory", "status", "urgent"], source: nil),
+        Entry(name: "scat", dims: ["district", "street", "kind", "category", "subcategory"], source: nil, monthOnly: true),
+        Entry(name: "dcat", dims: ["district", "kind", "category", "subcategory"], source: "scat", monthOnly: true),
+        Entry(name: "dept", dims: ["department", "district", "kind", "category", "subcategory"], source: nil, monthOnly: true),
+    ]
+
+    static func tableName(_ entry: String, _ grain: RollupGrain) -> String { "r_\(entry)_\(grain == .day ? "d" : "m")" }
+}

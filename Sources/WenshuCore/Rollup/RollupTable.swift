@@ -1,0 +1,69 @@
+/// The additive parts every contract measure is built from. A rate is one part over
+/// another, an average a sum over a count: summing parts over a rollup's rows gives the
+/// same number as counting tickets. 超期 depends on `now` and has no part.
+enum Tally: CaseIterable, Hashable, Sendable {
+    case closed, onTime, satisfied, unsatisfied, rated, resolvedYes, resolvedNo, resolvedKnown, overdue
+}
+
+/// How coarse a rollup's time column is: a day rollup answers any range (ranges are whole
+/// days); a month rollup answers ranges from a 1st to a 1st and trends by month or coarser.
+public enum RollupGrain: String, Sendable, Hashable {
+    case day, month
+}
+
+/// One table of the analytics cache: `created_at` (the day or month, as a timestamp at its
+/// start), dimension columns, and one column per additive part.
+public struct RollupTable: Sendable, Hashable {
+    public let name: String
+    public let dims: [String]
+    public let grain: RollupGrain
+    public let rows: Int
+
+    public init(name: String, dims: [String], grain: RollupGrain, rows: Int) {
+        self.name = name
+        self.dims = dims
+        self.grain = grain
+        self.rows = rows
+    }
+
+    /// The part columns: the count of tickets, then one count per tally (none for overdue),
+    /// then the closed tickets' summed hours and how many of them have hours.
+    static let countColumn = "c_all"
+    static let partColumns: [(Tally, String)] = [
+        (.closed, "c_closed"), (.onTime, "c_ontime"), (.satisfied, "c_sat"), (.unsatisfied, "c_unsat"), (.rated, "c_rated"),
+        (.resolvedYes, "c_res_yes"), (.resolvedNo, "c_res_no"), (.resolvedKnown, "c_res_known"),
+    ]
+    static let hoursSum = "h_sum", hoursCount = "h_n"
+    static var valueColumns: [String] { [countColumn] + partColumns.map(\.1) + [hoursSum, hoursCount] }
+
+    static func column(_ t: Tally) -> String? { partColumns.first { $0.0 == t }?.1 }
+
+    /// Every column of the table, for the SQL guard's policy.
+    var columns: [String] { ["created_at"] + dims + RollupTable.valueColumns }
+
+    /// COUNT(*) / SUM(condition) / SUM(period) / SUM(period AND condition) of the raw SQL,
+    /// with the same NULL behaviour: a cell's part is NULL exactly when every ticket's
+    /// condition was NULL, and SUM skips NULLs the same way at both levels.
+    func tally(_ t: Tally?, within p: Fragment?) -> Fragment {
+        let col = t.map { RollupTable.column($0) ?? "NULL" } ?? RollupTable.countColumn
+        guard let p else { return t == nil ? Fragment("COALESCE(SUM(\(col)), 0)") : Fragment("SUM(\(col))") }
+        // Outside the period a ticket counts 0 (not NULL), whatever its condition.
+        return Fragment("SUM(CASE WHEN ") + p + Fragment(" THEN \(col) ELSE 0 END)")
+    }
+
+    /// AVG(hours) over closed tickets = summed hours / tickets with hours.
+    func averageHours(within p: Fragment?) -> Fragment {
+        guard let p else { return Fragment("SUM(\(RollupTable.hoursSum)) / NULLIF(SUM(\(RollupTable.hoursCount)), 0)") }
+        return Fragment("SUM(CASE WHEN ") + p + Fragment(" THEN \(RollupTable.hoursSum) END) / NULLIF(SUM(CASE WHEN ") + p
+            + Fragment(" THEN \(RollupTable.hoursCount) END), 0)")
+    }
+
+    /// A share's numerator: one measured flag alone sums its part; conditions on the
+    /// table's own columns weight each row by its ticket count (a NULL condition stays NULL).
+    func shareSum(_ ts: [QueryPlan.ShareTarget], condition: Fragment) -> Fragment {
+        if ts.count == 1, case .flag(let f) = ts[0], let t = RollupRouter.tallyFlags[f], let col = RollupTable.column(t) {
+            return Fragment("SUM(\(col))")
+        }
+        return Fragment("SUM((") + condition + Fragment(") * \(RollupTable.countColumn))")
+    }
+}

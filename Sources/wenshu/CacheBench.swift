@@ -1,0 +1,57 @@
+import Foundation
+import WenshuCore
+
+/// `wenshu bench`, second part: the same questions answered from the raw store and through
+/// the analytics cache (result cache off, so every answer runs its statement), with the
+/// cache's build time and size.
+enum CacheBench {
+    static func run(store: StoreOptions, now: Now, questionsFile: String?, each: Bool) throws {
+        setenv("WENSHU_RESULT_CACHE", "0", 1)
+        let t0 = Date()
+        let cached = try store.openEngine(analytics: .build)
+        let openSeconds = Date().timeIntervalSince(t0)
+        guard let cache = cached.analytics, cache.isReady else {
+            print("analytics cache: not available (\(cached.analytics?.lastProblem ?? "switched off"))")
+            return
+        }
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: cache.file)[.size] as? NSNumber)?.intValue ?? 0
+        let rows = cache.tables.reduce(0) { $0 + $1.rows }
+        print(String(format: "analytics cache: %d tables, %d rows, %.1f MB (%@); open (building if needed) %.1f s",
+                     cache.tables.count, rows, Double(bytes) / 1e6, cache.file, openSeconds))
+        for t in cache.tables.sorted(by: { $0.name < $1.name }) where each { print("  \(t.name): \(t.rows) rows [\(t.dims.joined(separator: ","))]") }
+        let raw = try store.openEngine(analytics: nil)
+        let questions = try questionsFile.map { try String(contentsOfFile: $0, encoding: .utf8).split(separator: "\n").map(String.init) } ?? BenchQuestions.all
+        var rawMs: [Double] = [], cacheMs: [Double] = [], routed = 0, mismatches = 0
+        for q in questions where !q.isEmpty {
+            var c1 = Conversation(), c2 = Conversation()
+            let a0 = DispatchTime.now().uptimeNanoseconds
+            let a = raw.ask(q, conversation: &c1, now: now)
+            let a1 = DispatchTime.now().uptimeNanoseconds
+            let b = cached.ask(q, conversation: &c2, now: now)
+            let b1 = DispatchTime.now().uptimeNanoseconds
+            guard a.status == .answered else { continue }
+            let r = Double(a1 - a0) / 1e6, c = Double(b1 - a1) / 1e6
+            rawMs.append(r); cacheMs.append(c)
+            if b.source?.hasPrefix("rollup:") == true { routed += 1 }
+            if !sameRows(a.rows, b.rows) { mismatches += 1; print("  MISMATCH: \(q)") }
+            if each { print(String(format: "  %8.1f ms raw  %8.1f ms cache  %@  %@", r, c, b.source ?? "-", q)) }
+        }
+        func pct(_ v: [Double], _ p: Double) -> Double {
+            let s = v.sorted()
+            return s.isEmpty ? 0 : s[min(s.count - 1, Int(Double(s.count) * p))]
+        }
+        print(String(format: "ask, %d answered questions: raw p50 %.1f ms, p99 %.1f ms, max %.1f ms; with the cache p50 %.2f ms, p99 %.1f ms, max %.1f ms; %d from rollups, %d mismatches",
+                     rawMs.count, pct(rawMs, 0.5), pct(rawMs, 0.99), rawMs.max() ?? 0, pct(cacheMs, 0.5), pct(cacheMs, 0.99), cacheMs.max() ?? 0, routed, mismatches))
+    }
+
+    static func sameRows(_ a: [[DBValue]], _ b: [[DBValue]]) -> Bool {
+        guard a.count == b.count else { return false }
+        for (x, y) in zip(a, b) {
+            guard x.count == y.count else { return false }
+            for (u, v) in zip(x, y) where u != v {
+                guard let p = u.doubleValue, let q = v.doubleValue, abs(p - q) <= 1e-9 * max(1, abs(p), abs(q)) else { return false }
+            }
+        }
+        return true
+    }
+}
