@@ -168,12 +168,8 @@ public final class Engine: @unchecked Sendable {
                 conversation.plan = plan
                 conversation.rows = answer.rows
                 conversation.suggestions = []
-            } catch let e as StoreError {
-                answer.status = .error
-                answer.message = e.message
             } catch {
-                answer.status = .error
-                answer.message = "查询失败：\(error)"
+                Engine.fail(&answer, error, what: "查询失败")
             }
             return answer
         }
@@ -214,13 +210,15 @@ public final class Engine: @unchecked Sendable {
             conversation.plan = plan
             conversation.rows = answer.rows
             conversation.suggestions = []
-        } catch let e as StoreError {
-            answer.status = .error
-            answer.message = e.message
         } catch {
-            answer.status = .error
-            answer.message = "预警计算失败：\(error)"
+            Engine.fail(&answer, error, what: "预警计算失败")
         }
         return answer
+    }
+
+    /// A store failure as the contract's `error` answer: the store's own message when it has one.
+    static func fail(_ answer: inout Answer, _ error: Error, what: String) {
+        answer.status = .error
+        answer.message = (error as? StoreError)?.message ?? "\(what)：\(error)"
     }
 }
