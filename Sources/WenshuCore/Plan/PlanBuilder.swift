@@ -24,7 +24,7 @@ struct PlanBuilder {
     let examples: [String]
     let suggester: Suggester
     /// SQL keywords that make unknown Latin text a typed statement.
-    let sqlWords = ["select", "drop", "delete", "update", "insert", "union", "alter", "create"]
+    static let sqlWords = ["select", "drop", "delete", "update", "insert", "union", "alter", "create"]
 
     func build(_ u: Understanding, question: String, context: Conversation?) -> Reading {
         var d = Draft(u.slots)
@@ -32,7 +32,7 @@ struct PlanBuilder {
         if d.refusals.contains("greeting"), d.refusals.count == 1, !d.isEmpty { d.refusals = [] }
         if let why = d.refusals.first { return refuse(why) }
         // SQL typed as a question reads as unknown Latin words: refuse it as SQL, not ask back.
-        if u.unknown.contains(where: { w in sqlWords.contains { w.lowercased().contains($0) } }) { return refuse("sql") }
+        if u.unknown.contains(where: { w in PlanBuilder.sqlWords.contains { w.lowercased().contains($0) } }) { return refuse("sql") }
         if d.isEmpty {
             // Nothing understood at all (唱首歌吧): out of scope, not a question back.
             if !u.unknown.isEmpty {
