@@ -56,17 +56,9 @@ enum PGValue {
         return s
     }
 
-    /// Days since 2000-01-01 → 'YYYY-MM-DD' (proleptic Gregorian, H. Hinnant's civil_from_days).
+    /// Days since 2000-01-01 → 'YYYY-MM-DD' (the core's proleptic Gregorian days; 10,957 days from 1970).
+    /// PostgreSQL bounds its dates (±294,276 years), so the sum cannot overflow.
     static func formatDay(_ daysSince2000: Int64) -> String {
-        let z = daysSince2000 + 10_957 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        return String(format: "%04d-%02d-%02d", Int(y), Int(m), Int(d))
+        Day(ordinal: Int(daysSince2000) + 10_957).iso
     }
 }
