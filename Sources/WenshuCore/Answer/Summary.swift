@@ -5,8 +5,8 @@ enum Summary {
     static func make(_ p: QueryPlan, rows: [[DBValue]], now: Now) -> String {
         let body = text(p, rows: rows, now: now)
         let notes = p.notes.isEmpty ? "" : p.notes.map { "（\($0)。）" }.joined()
-        let partial = p.time.map { $0.isPartial(at: now) } ?? false
-        let running = partial && !body.contains("尚未结束") ? "（\(p.time!.label)尚未结束，数据截至目前。）" : ""
+        var running = ""
+        if let t = p.time, t.isPartial(at: now), !body.contains("尚未结束") { running = "（\(t.label)尚未结束，数据截至目前。）" }
         return body + notes + running
     }
 

@@ -164,10 +164,8 @@ public final class Engine: @unchecked Sendable {
                 answer.rows = Masking.mask(rows: r.rows, kinds: q.kinds)
                 answer.truncated = r.truncated
                 answer.summary = Summary.make(plan, rows: r.rows, now: now)
-                if r.truncated { answer.summary! += "（结果超过\(r.rows.count)行，只显示前\(r.rows.count)行。）" }
-                conversation.plan = plan
-                conversation.rows = answer.rows
-                conversation.suggestions = []
+                if r.truncated { answer.summary = (answer.summary ?? "") + "（结果超过\(r.rows.count)行，只显示前\(r.rows.count)行。）" }
+                conversation.remember(plan, rows: answer.rows)
             } catch {
                 Engine.fail(&answer, error, what: "查询失败")
             }
@@ -203,13 +201,11 @@ public final class Engine: @unchecked Sendable {
             answer.sql = r.sql
             answer.params = r.params
             answer.columns = r.columns
-            answer.kinds = r.columns.map { $0 == "工单量" ? .count : ($0 == "预期" ? .average : .text) }
+            answer.kinds = WatchRender.kinds
             answer.rows = r.rows
             answer.summary = r.summary
             answer.timeRange = TimeRange(now.day.adding(days: -days), now.day.adding(days: 1))
-            conversation.plan = plan
-            conversation.rows = answer.rows
-            conversation.suggestions = []
+            conversation.remember(plan, rows: answer.rows)
         } catch {
             Engine.fail(&answer, error, what: "预警计算失败")
         }

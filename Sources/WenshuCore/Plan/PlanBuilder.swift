@@ -13,6 +13,13 @@ public struct Conversation: Sendable {
     /// Complete questions offered by the last clarify/unsupported answer (a reply of "2" picks one).
     public var suggestions: [String] = []
     public init() {}
+
+    /// An answer that can be followed up: its plan and rows become the context.
+    mutating func remember(_ plan: QueryPlan, rows: [[DBValue]]) {
+        self.plan = plan
+        self.rows = rows
+        suggestions = []
+    }
 }
 
 /// Slots + conversation + store knowledge → a checked plan, or a question back.

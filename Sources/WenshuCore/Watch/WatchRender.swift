@@ -3,6 +3,8 @@ import Foundation
 /// The warning list as a table, as text for a terminal or a chat, and as JSON.
 public enum WatchRender {
     public static let columns = ["区县", "街道", "社区", "分类", "工单量", "预期", "起始日", "首次预警", "最近预警", "追问"]
+    /// How each column is shown (the counts and the expected value are numbers).
+    public static let kinds: [ColumnKind] = [.text, .text, .text, .text, .count, .average, .text, .text, .text, .text]
 
     public static func table(_ list: [Warning]) -> (columns: [String], rows: [[DBValue]]) {
         let rows: [[DBValue]] = list.map { w in
