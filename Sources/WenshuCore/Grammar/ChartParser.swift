@@ -1,107 +1,111 @@
 /// Applies grammar rules bottom-up over the tokens until nothing new appears (a chart,
 /// in the manner of duckling), then picks the best cover of the whole question.
+///
+/// Rules are compiled once: literal words and tags become small integers, so the inner loop
+/// compares integers instead of hashing Chinese strings (which cost more than half the parse).
 struct ChartParser: Sendable {
     let rules: [Rule]
-    /// Rules indexed by what their first required element can be: "w:<literal>" or "t:<tag>".
-    let index: [String: [Int]]
+    private let compiled: [CompiledRule]
+    /// Literal words and tags of the grammar, numbered.
+    private let wordIDs: [String: Int]
+    private let tagIDs: [String: Int]
+    /// Rules whose first required element can be this word / this tag.
+    private let byWord: [[Int]]
+    private let byTag: [[Int]]
 
     init(rules: [Rule]) {
         self.rules = rules
-        var idx: [String: [Int]] = [:]
-        for (i, r) in rules.enumerated() {
-            for el in r.pattern {
+        var words: [String: Int] = [:]
+        var tags: [String: Int] = [:]
+        func tagID(_ t: String) -> Int {
+            if let id = tags[t] { return id }
+            tags[t] = tags.count
+            return tags.count - 1
+        }
+        var compiled: [CompiledRule] = []
+        for r in rules {
+            let pattern = r.pattern.map { el -> CompiledElement in
                 switch el.match {
-                case .literal(let ws): for w in ws { idx["w:" + w, default: []].append(i) }
-                case .tag(let t, _): idx["t:" + t, default: []].append(i)
+                case .literal(let ws):
+                    let ids = ws.map { w -> Int in
+                        if let id = words[w] { return id }
+                        words[w] = words.count
+                        return words.count - 1
+                    }
+                    return CompiledElement(optional: el.optional, words: Set(ids), tag: -1, value: nil)
+                case .tag(let t, let v):
+                    return CompiledElement(optional: el.optional, words: [], tag: tagID(t), value: v)
                 }
+            }
+            let args = r.args.map { a -> CompiledArg in
+                if a.hasPrefix("$"), let n = Int(a.dropFirst()), n >= 1 { return .capture(n - 1) }
+                if let n = Int(a) { return .value(.num(n)) }
+                return .value(.text(a))
+            }
+            compiled.append(CompiledRule(pattern: pattern, output: tagID(r.output), args: args))
+        }
+        var byWord = [[Int]](repeating: [], count: words.count)
+        var byTag = [[Int]](repeating: [], count: tags.count)
+        for (i, r) in compiled.enumerated() {
+            for el in r.pattern {
+                if el.tag >= 0 { if byTag[el.tag].last != i { byTag[el.tag].append(i) } }
+                else { for w in el.words where byWord[w].last != i { byWord[w].append(i) } }
                 if !el.optional { break }
             }
         }
-        index = idx.mapValues { Array(Set($0)).sorted() }
+        self.compiled = compiled
+        wordIDs = words
+        tagIDs = tags
+        self.byWord = byWord
+        self.byTag = byTag
     }
 
     /// All units the rules can build on top of `base`.
     func saturate(tokens: [Token], base: [Unit]) -> [Unit] {
-        var units = base
-        var seen = Set(base.map { UnitKey($0) })
-        var byStart = [[Int]](repeating: [], count: tokens.count + 1)
-        for (i, u) in units.enumerated() { byStart[u.start].append(i) }
-        var frontier = Array(units.indices)
+        var chart = Chart(tokens: tokens, wordIDs: wordIDs, tagCount: tagIDs.count)
+        for u in base { chart.add(u, tag: tagIDs[u.tag] ?? -1, always: true) }
+        var candidate = [Bool](repeating: false, count: compiled.count)
+        var frontier = !base.isEmpty
         var rounds = 0
-        while !frontier.isEmpty, rounds < 6 {
+        var found: [Match] = []
+        while frontier, rounds < 6 {
             rounds += 1
-            // Candidate rules: every required element can be met by a word or a unit present now.
-            let surfaces = Set(tokens.map(\.surface))
-            let tags = Set(units.map(\.tag))
-            var candidates = Set<Int>()
-            for t in surfaces { if let rs = index["w:" + t] { candidates.formUnion(rs) } }
-            for tag in tags { if let rs = index["t:" + tag] { candidates.formUnion(rs) } }
-            candidates = candidates.filter { ri in
-                rules[ri].pattern.allSatisfy { el in
-                    if el.optional { return true }
-                    switch el.match {
-                    case .literal(let ws): return !ws.isDisjoint(with: surfaces)
-                    case .tag(let t, _): return tags.contains(t)
-                    }
-                }
-            }
-            var added: [Int] = []
-            for ri in candidates.sorted() {
-                let rule = rules[ri]
+            // Candidate rules: every required element can be met by a word or a unit present at
+            // the start of the round (units found during the round feed the next one).
+            let tagsNow = chart.tagPresent
+            for i in candidate.indices { candidate[i] = false }
+            for w in chart.tokenWords where w >= 0 { for r in byWord[w] { candidate[r] = true } }
+            for (t, present) in tagsNow.enumerated() where present { for r in byTag[t] { candidate[r] = true } }
+            frontier = false
+            for ri in compiled.indices where candidate[ri] {
+                let rule = compiled[ri]
+                guard rule.pattern.allSatisfy({ el in
+                    el.optional || (el.tag >= 0 ? tagsNow[el.tag] : chart.tokenWords.contains { $0 >= 0 && el.words.contains($0) })
+                }) else { continue }
                 for start in 0..<tokens.count {
-                    for (end, caps, used) in match(rule.pattern, 0, start, tokens, units, byStart) {
+                    // Every match from this start is found before any is added, as units added now
+                    // must not feed the same rule at the same start in this round.
+                    found.removeAll(keepingCapacity: true)
+                    var caps: [Sem?] = []
+                    var used: [String] = []
+                    chart.match(rule.pattern, 0, start, &caps, &used, into: &found)
+                    for m in found {
                         var args: [Sem?] = []
+                        args.reserveCapacity(rule.args.count)
                         for a in rule.args {
-                            if a.hasPrefix("$"), let n = Int(a.dropFirst()) { args.append(caps[n - 1]) }
-                            else if let n = Int(a) { args.append(.num(n)) }
-                            else { args.append(.text(a)) }
+                            switch a {
+                            case .capture(let n): args.append(n < m.caps.count ? m.caps[n] : nil)
+                            case .value(let s): args.append(s)
+                            }
                         }
-                        guard let sem = RuleProductions.run(rule.ctor, args) else { continue }
-                        let u = Unit(start: start, end: end, tag: rule.output, sem: sem, rules: used + [rule.name])
-                        let key = UnitKey(u)
-                        if seen.contains(key) { continue }
-                        seen.insert(key)
-                        units.append(u)
-                        byStart[start].append(units.count - 1)
-                        added.append(units.count - 1)
+                        guard let sem = RuleProductions.run(rules[ri].ctor, args) else { continue }
+                        let u = Unit(start: start, end: m.end, tag: rules[ri].output, sem: sem, rules: m.used + [rules[ri].name])
+                        if chart.add(u, tag: rule.output) { frontier = true }
                     }
                 }
             }
-            frontier = added
         }
-        return units
-    }
-
-    /// Every way `pattern[k...]` matches from token position `pos`: (end, captures, sub-rule names).
-    private func match(_ pattern: [PatternElement], _ k: Int, _ pos: Int, _ tokens: [Token], _ units: [Unit],
-                       _ byStart: [[Int]]) -> [(Int, [Sem?], [String])] {
-        if k == pattern.count { return [(pos, [], [])] }
-        let el = pattern[k]
-        var results: [(Int, [Sem?], [String])] = []
-        if el.optional {
-            for (e, caps, used) in match(pattern, k + 1, pos, tokens, units, byStart) {
-                results.append((e, [nil] + caps, used))
-            }
-        }
-        guard pos < tokens.count else { return results }
-        switch el.match {
-        case .literal(let words):
-            if words.contains(tokens[pos].surface), tokens[pos].kind != .content {
-                for (e, caps, used) in match(pattern, k + 1, pos + 1, tokens, units, byStart) {
-                    results.append((e, [.text(tokens[pos].surface)] + caps, used))
-                }
-            }
-        case .tag(let tag, let value):
-            for ui in byStart[pos] {
-                let u = units[ui]
-                guard u.tag == tag else { continue }
-                if let value, u.sem.text != value { continue }
-                for (e, caps, used) in match(pattern, k + 1, u.end, tokens, units, byStart) {
-                    results.append((e, [u.sem] + caps, u.rules + used))
-                }
-            }
-        }
-        return results
+        return chart.units
     }
 
     /// The best sequence of units covering tokens [0, n): fewest uncovered tokens, then
@@ -135,7 +139,93 @@ struct ChartParser: Sendable {
     }
 }
 
+private struct CompiledElement: Sendable {
+    let optional: Bool
+    /// Literal word ids (when `tag` is -1).
+    let words: Set<Int>
+    let tag: Int
+    let value: String?
+}
+
+private enum CompiledArg: Sendable {
+    case capture(Int)
+    case value(Sem)
+}
+
+private struct CompiledRule: Sendable {
+    let pattern: [CompiledElement]
+    let output: Int
+    let args: [CompiledArg]
+}
+
+private struct Match {
+    let end: Int
+    let caps: [Sem?]
+    let used: [String]
+}
+
+/// The units found so far for one question, indexed by start position and tag.
+private struct Chart {
+    let tokens: [Token]
+    /// Each token's literal-word id (-1: not a grammar literal, or a content phrase).
+    let tokenWords: [Int]
+    private(set) var units: [Unit] = []
+    private var unitTags: [Int] = []
+    private var byStart: [[Int]]
+    private(set) var tagPresent: [Bool]
+    private var seen = Set<UnitKey>()
+
+    init(tokens: [Token], wordIDs: [String: Int], tagCount: Int) {
+        self.tokens = tokens
+        tokenWords = tokens.map { $0.kind == .content ? -1 : (wordIDs[$0.surface] ?? -1) }
+        byStart = [[Int]](repeating: [], count: tokens.count + 1)
+        tagPresent = [Bool](repeating: false, count: tagCount)
+    }
+
+    /// Adds a unit unless the same span, tag and meaning is already there (`always`: the
+    /// tokens' own units, kept even when two lexicon entries mean the same).
+    @discardableResult
+    mutating func add(_ u: Unit, tag: Int, always: Bool = false) -> Bool {
+        guard seen.insert(UnitKey(start: u.start, end: u.end, tag: u.tag, sem: u.sem)).inserted || always else { return false }
+        units.append(u)
+        unitTags.append(tag)
+        byStart[u.start].append(units.count - 1)
+        if tag >= 0 { tagPresent[tag] = true }
+        return true
+    }
+
+    /// Every way `pattern[k...]` matches from token position `pos`, in the grammar's order
+    /// (an optional element skipped before it is taken).
+    func match(_ pattern: [CompiledElement], _ k: Int, _ pos: Int, _ caps: inout [Sem?], _ used: inout [String], into out: inout [Match]) {
+        if k == pattern.count { out.append(Match(end: pos, caps: caps, used: used)); return }
+        let el = pattern[k]
+        if el.optional {
+            caps.append(nil)
+            match(pattern, k + 1, pos, &caps, &used, into: &out)
+            caps.removeLast()
+        }
+        guard pos < tokens.count else { return }
+        if el.tag < 0 {
+            let w = tokenWords[pos]
+            guard w >= 0, el.words.contains(w) else { return }
+            caps.append(.text(tokens[pos].surface))
+            match(pattern, k + 1, pos + 1, &caps, &used, into: &out)
+            caps.removeLast()
+        } else {
+            for ui in byStart[pos] where unitTags[ui] == el.tag {
+                let u = units[ui]
+                if let value = el.value, u.sem.text != value { continue }
+                let mark = used.count
+                caps.append(u.sem)
+                used.append(contentsOf: u.rules)
+                match(pattern, k + 1, u.end, &caps, &used, into: &out)
+                caps.removeLast()
+                used.removeSubrange(mark...)
+            }
+        }
+    }
+}
+
 private struct UnitKey: Hashable {
     let start: Int, end: Int, tag: String, sem: Sem
-    init(_ u: Unit) { start = u.start; end = u.end; tag = u.tag; sem = u.sem }
 }

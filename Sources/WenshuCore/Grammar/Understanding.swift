@@ -79,7 +79,7 @@ public struct QuestionParser: Sendable {
 
     public func understand(_ question: String) -> Understanding {
         let tokens = self.tokens(question)
-        let (base, sourceOf) = baseUnits(tokens)
+        let (base, entries) = baseUnits(tokens)
         let units = chart.saturate(tokens: tokens, base: base)
         let (picked, uncovered) = chart.bestCover(tokens: tokens, units: units) { $0.tag != "num" && $0.tag != "quantity" }
         var slots: [Slot] = []
@@ -90,7 +90,7 @@ public struct QuestionParser: Sendable {
         for u in picked {
             slots += QuestionParser.slots(of: u)
             rules += u.rules
-            if let e = sourceOf[u] { sources.append("\(tokens[u.start].surface)→\(e.tag):\(e.value) (\(e.source))") }
+            if u.rules.isEmpty, let e = QuestionParser.entry(of: u, base: base, entries: entries) { sources.append("\(tokens[u.start].surface)→\(e.tag):\(e.value) (\(e.source))") }
         }
         var result = Understanding(tokens: tokens, slots: slots, unknown: uncovered.map { tokens[$0].surface }, unknownPositions: uncovered,
                                    rules: rules, lexiconSources: sources)
@@ -98,10 +98,17 @@ public struct QuestionParser: Sendable {
         return result
     }
 
-    /// Units straight from the tokens: numbers, content phrases and every lexicon meaning.
-    func baseUnits(_ tokens: [Token]) -> ([Unit], [Unit: LexEntry]) {
+    /// The lexicon entry behind a unit taken straight from a token (the last of equal ones).
+    static func entry(of u: Unit, base: [Unit], entries: [LexEntry?]) -> LexEntry? {
+        for i in base.indices.reversed() where base[i] == u { if let e = entries[i] { return e } }
+        return nil
+    }
+
+    /// Units straight from the tokens: numbers, content phrases and every lexicon meaning,
+    /// each with the lexicon entry it came from (nil for numbers and phrases).
+    func baseUnits(_ tokens: [Token]) -> ([Unit], [LexEntry?]) {
         var base: [Unit] = []
-        var sourceOf: [Unit: LexEntry] = [:]
+        var sourceOf: [LexEntry?] = []
         for (i, t) in tokens.enumerated() {
             switch t.kind {
             case .number(let n): base.append(Unit(start: i, end: i + 1, tag: "num", sem: .num(n), rules: []))
@@ -111,13 +118,13 @@ public struct QuestionParser: Sendable {
             case .word, .latin:
                 guard let entries = words[t.surface], let meanings = sems[t.surface] else { continue }
                 for (e, sem) in zip(entries, meanings) {
-                    let u = Unit(start: i, end: i + 1, tag: e.tag, sem: sem, rules: [])
-                    base.append(u)
-                    sourceOf[u] = e
+                    base.append(Unit(start: i, end: i + 1, tag: e.tag, sem: sem, rules: []))
+                    sourceOf.append(e)
                 }
             case .unknownPlace: base.append(Unit(start: i, end: i + 1, tag: "place", sem: .text(t.surface), rules: []))
             case .unknown: break
             }
+            while sourceOf.count < base.count { sourceOf.append(nil) }
         }
         return (base, sourceOf)
     }

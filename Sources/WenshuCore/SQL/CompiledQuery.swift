@@ -33,12 +33,23 @@ struct SQLBuilder {
 
     /// Appends a fragment built by another builder (keeps parameter order).
     mutating func append(_ f: Fragment) {
-        var parts = f.sql.components(separatedBy: "\u{1}")
-        sql += parts.removeFirst()
-        for (p, rest) in zip(f.params, parts) {
-            params.append(p)
-            sql += dialect.placeholder(params.count) + rest
+        // Split on the marker byte (it never occurs inside a UTF-8 multi-byte sequence).
+        let utf8 = f.sql.utf8
+        var start = utf8.startIndex
+        var next = 0
+        var i = start
+        while i != utf8.endIndex {
+            if utf8[i] == 1 {
+                sql += f.sql[start..<i]
+                guard next < f.params.count else { return }
+                params.append(f.params[next])
+                next += 1
+                sql += dialect.placeholder(params.count)
+                start = utf8.index(after: i)
+            }
+            i = utf8.index(after: i)
         }
+        sql += f.sql[start...]
     }
 }
 

@@ -29,6 +29,17 @@ public struct Tokenizer: Sendable {
 
     static let numeralScalars: Set<UInt32> = Set("零〇○一二两三四五六七八九十百千万".unicodeScalars.map(\.value))
 
+    /// `numeralScalars.contains(u)` without hashing (the tokenizer asks for every character).
+    @inline(__always)
+    static func isNumeral(_ u: UInt32) -> Bool {
+        switch u {
+        case 0x96F6, 0x3007, 0x25CB, 0x4E00, 0x4E8C, 0x4E24, 0x4E09, 0x56DB, 0x4E94, 0x516D, 0x4E03, 0x516B, 0x4E5D, 0x5341, 0x767E, 0x5343, 0x4E07:
+            return true
+        default:
+            return false
+        }
+    }
+
     public func tokenize(_ segments: [Segment]) -> [Token] {
         var out: [Token] = []
         for seg in segments {
@@ -84,7 +95,7 @@ public struct Tokenizer: Sendable {
             }
             for end in trie.prefixEnds(scalars, from: i) {
                 // A word made only of numerals (一, 十二) is a number: a grammar literal must not hide it.
-                if scalars[i..<end].allSatisfy({ Tokenizer.numeralScalars.contains($0) }),
+                if scalars[i..<end].allSatisfy(Tokenizer.isNumeral),
                    numeralWords.isEmpty || !numeralWords.contains(String(String.UnicodeScalarView(scalars[i..<end].compactMap(Unicode.Scalar.init)))) { continue }
                 consider(end, 1.0, 0)
             }
@@ -101,9 +112,9 @@ public struct Tokenizer: Sendable {
                 }
                 if j < n, scalars[j] == 0x25 { j += 1; k = 5 }
                 consider(j, 1.0, k)
-            } else if Tokenizer.numeralScalars.contains(u) {
+            } else if Tokenizer.isNumeral(u) {
                 var j = i
-                while j < n, Tokenizer.numeralScalars.contains(scalars[j]) { j += 1 }
+                while j < n, Tokenizer.isNumeral(scalars[j]) { j += 1 }
                 consider(j, 1.0, 1)
             } else if (u >= 0x61 && u <= 0x7A) {
                 var j = i
