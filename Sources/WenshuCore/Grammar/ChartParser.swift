@@ -42,7 +42,8 @@ struct ChartParser: Sendable {
                 if let n = Int(a) { return .value(.num(n)) }
                 return .value(.text(a))
             }
-            compiled.append(CompiledRule(pattern: pattern, output: tagID(r.output), args: args))
+            let used = Array(Set(pattern.map(\.tag).filter { $0 >= 0 })).sorted()
+            compiled.append(CompiledRule(pattern: pattern, output: tagID(r.output), args: args, tags: used))
         }
         var byWord = [[Int]](repeating: [], count: words.count)
         var byTag = [[Int]](repeating: [], count: tags.count)
@@ -68,6 +69,9 @@ struct ChartParser: Sendable {
         var frontier = !base.isEmpty
         var rounds = 0
         var found: [Match] = []
+        // units.count when each rule last began matching: a match made only of older units was
+        // found then, so a rule none of whose tags gained a unit since has nothing new to give.
+        var evaluatedFrom = [Int](repeating: -1, count: compiled.count)
         while frontier, rounds < 6 {
             rounds += 1
             // Candidate rules: every required element can be met by a word or a unit present at
@@ -82,6 +86,8 @@ struct ChartParser: Sendable {
                 guard rule.pattern.allSatisfy({ el in
                     el.optional || (el.tag >= 0 ? tagsNow[el.tag] : chart.tokenWords.contains { $0 >= 0 && el.words.contains($0) })
                 }) else { continue }
+                if evaluatedFrom[ri] >= 0, !chart.hasUnit(since: evaluatedFrom[ri], taggedAnyOf: rule.tags) { continue }
+                evaluatedFrom[ri] = chart.units.count
                 for start in 0..<tokens.count {
                     // Every match from this start is found before any is added, as units added now
                     // must not feed the same rule at the same start in this round.
@@ -156,6 +162,8 @@ private struct CompiledRule: Sendable {
     let pattern: [CompiledElement]
     let output: Int
     let args: [CompiledArg]
+    /// The tags its pattern matches.
+    let tags: [Int]
 }
 
 private struct Match {
@@ -173,7 +181,8 @@ private struct Chart {
     private var unitTags: [Int] = []
     private var byStart: [[Int]]
     private(set) var tagPresent: [Bool]
-    private var seen = Set<UnitKey>()
+    /// Units by (start, end, tag id): a new unit is a repeat when one there has the same meaning.
+    private var seen: [Int: [Int]] = [:]
 
     init(tokens: [Token], wordIDs: [String: Int], tagCount: Int) {
         self.tokens = tokens
@@ -186,12 +195,20 @@ private struct Chart {
     /// tokens' own units, kept even when two lexicon entries mean the same).
     @discardableResult
     mutating func add(_ u: Unit, tag: Int, always: Bool = false) -> Bool {
-        guard seen.insert(UnitKey(start: u.start, end: u.end, tag: u.tag, sem: u.sem)).inserted || always else { return false }
+        let key = u.start << 32 | u.end << 16 | (tag + 1)
+        if !always, let same = seen[key], same.contains(where: { units[$0].sem == u.sem && units[$0].tag == u.tag }) { return false }
+        seen[key, default: []].append(units.count)
         units.append(u)
         unitTags.append(tag)
         byStart[u.start].append(units.count - 1)
         if tag >= 0 { tagPresent[tag] = true }
         return true
+    }
+
+    func hasUnit(since first: Int, taggedAnyOf tags: [Int]) -> Bool {
+        guard first < units.count else { return false }
+        for i in first..<units.count where tags.contains(unitTags[i]) { return true }
+        return false
     }
 
     /// Every way `pattern[k...]` matches from token position `pos`, in the grammar's order
@@ -224,8 +241,4 @@ private struct Chart {
             }
         }
     }
-}
-
-private struct UnitKey: Hashable {
-    let start: Int, end: Int, tag: String, sem: Sem
 }
