@@ -157,7 +157,7 @@ final class AnalyticsConnection {
 
     init(_ ready: AnalyticsCache.Ready, file: String) throws {
         generation = ready.generation
-        db = try Database.openReadOnly(file)
+        db = try Database.openReadOnly(file, mapped: true)
         db.install(policy: AnalyticsCache.policy(ready.tables))
     }
 }

@@ -17,7 +17,10 @@ public final class Database: @unchecked Sendable {
     deinit { sqlite3_close_v2(handle) }
 
     /// Opens an existing store read-only. Never creates a file.
-    public static func openReadOnly(_ path: String) throws -> Database {
+    /// `mapped`: read pages through mmap instead of copying them with pread — only for files
+    /// wenshu itself replaces atomically (the analytics cache): a store truncated in place by
+    /// someone else under a mapping would kill the process with SIGBUS.
+    public static func openReadOnly(_ path: String, mapped: Bool = false) throws -> Database {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError(.cannotOpen, "找不到工单库文件：\(path)。请用 --db 指定已有的工单库，或运行 `wenshu seed --out \(path)` 生成演示库。")
         }
@@ -29,6 +32,10 @@ public final class Database: @unchecked Sendable {
             throw StoreError(.cannotOpen, "无法打开工单库 \(path)（SQLite 错误 \(rc)）。")
         }
         sqlite3_busy_timeout(db, 2000)
+        // A bigger page cache than SQLite's 2 MB default: answers re-read the same index and
+        // rollup pages, and each pread of a cached-by-the-kernel page still copies 4 KB.
+        sqlite3_exec(db, "PRAGMA cache_size = -16384", nil, nil, nil)
+        if mapped { sqlite3_exec(db, "PRAGMA mmap_size = 1073741824", nil, nil, nil) }
         return Database(handle: db, path: path)
     }
 
