@@ -16,6 +16,24 @@ struct Bench: ParsableCommand {
     @ArgumentParser.Flag(name: .long, help: "逐题列出直接查询与分析缓存的耗时。")
     var each = false
 
+    @ArgumentParser.Flag(name: .long, help: "再启动 wenshu serve，用 wrk 和问题组合压测（有/无分析缓存各一次）。")
+    var serve = false
+
+    @Option(name: .long, help: "压测所用的 wrk 脚本。")
+    var mix = "scripts/load/mix.lua"
+
+    @Option(name: .long, help: "压测的并发连接数。")
+    var connections = 16
+
+    @Option(name: .long, help: "每次压测的秒数。")
+    var seconds = 20
+
+    func validate() throws {
+        guard (1...100_000).contains(repeats) else { throw ValidationError("--repeats 需要 1…100000。") }
+        guard (1...10_000).contains(connections) else { throw ValidationError("--connections 需要 1…10000。") }
+        guard (1...3_600).contains(seconds) else { throw ValidationError("--seconds 需要 1…3600。") }
+    }
+
     func run() throws {
         // The raw path: the SQL's own time is subtracted below (the cache is measured after).
         let engine = try store.openEngine(analytics: nil)
@@ -61,6 +79,10 @@ struct Bench: ParsableCommand {
         print(String(format: "ask end to end: %d questions: p50 %.1f ms, p99 %.1f ms; ask minus the SQL's own time: p50 %.2f ms, max %.2f ms",
                      ask.count, ask[ask.count / 2], ask[min(ask.count - 1, Int(Double(ask.count) * 0.99))], overhead[overhead.count / 2], overhead.last!))
         try CacheBench.run(store: store, now: now, questionsFile: self.questions, each: each)
+        if serve {
+            ServeBench.run(.init(db: store.db ?? DemoStore.path, now: store.now, mix: mix, questions: self.questions,
+                                 connections: connections, seconds: seconds))
+        }
     }
 }
 

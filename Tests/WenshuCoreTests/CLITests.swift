@@ -6,6 +6,29 @@ import XCTest
 final class CLITests: XCTestCase {
     func run(_ args: [String]) throws -> (Int32, String, String) { try Fixtures.runWenshu(args) }
 
+    /// `bench --serve` starts a real `wenshu serve` and loads it with wrk, with and without the cache.
+    func testBenchServeLoadsARealServer() throws {
+        guard ServeBenchProbe.hasWrk else { throw XCTSkip("wrk is not installed (apt-get install wrk); bench --serve not exercised") }
+        let qs = NSTemporaryDirectory() + "wenshu-bench-q-\(UUID().uuidString).txt"
+        try "上个月工单量\n今年各区投诉量排名\n本月满意率\n".write(toFile: qs, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: qs) }
+        let mix = Fixtures.packageRoot.appendingPathComponent("scripts/load/mix.lua").path
+        let (code, out, err) = try run(["bench", "--db", Fixtures.sharedStore, "--now", "2026-11-29 10:00:00", "--repeats", "1",
+                                        "--questions", qs, "--serve", "--seconds", "1", "--connections", "2", "--mix", mix])
+        XCTAssertEqual(code, 0, err)
+        let runs = out.split(separator: "\n").filter { $0.hasPrefix("serve (") }
+        XCTAssertEqual(runs.count, 2, out)
+        guard runs.count == 2 else { return }
+        XCTAssertTrue(runs[0].contains("from rollup:"), String(runs[0]))
+        XCTAssertTrue(runs[1].contains("from tickets"), String(runs[1]))
+        for r in runs {
+            let n = r.range(of: "requests ").flatMap { Int(r[$0.upperBound...].prefix { $0.isNumber }) } ?? 0
+            XCTAssertGreaterThan(n, 0, String(r))
+            XCTAssertTrue(r.contains("non-2xx/3xx 0, socket errors 0"), String(r))
+            XCTAssertTrue(r.contains("peak RSS"), String(r))
+        }
+    }
+
     func testAskJSONIsTheEngineAnswer() throws {
         let q = "上个月各区投诉量排名"
         let (code, out, _) = try run(["ask", "--db", Fixtures.sharedStore, "--now", "2026-11-29 10:00:00", "--format", "json", q])
@@ -49,5 +72,11 @@ final class CLITests: XCTestCase {
         let widths = Set(rows.map { DisplayWidth.of(String($0)) })
         XCTAssertEqual(widths.count, 1, "every table line has the same display width:\n\(out)")
         XCTAssertTrue(out.hasPrefix("【理解】2026年 · 按区县 · 工单量 · 排名"))
+    }
+}
+
+enum ServeBenchProbe {
+    static var hasWrk: Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/wrk") }
     }
 }
