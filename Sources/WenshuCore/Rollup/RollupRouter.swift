@@ -1,8 +1,9 @@
 /// Decides whether a plan can be answered exactly from one rollup of the analytics cache,
 /// and which: the smallest table that holds every dimension the plan filters or groups
 /// on, at a grain that divides every range it reads (shared/design/query-plan.md,
-/// "Pre-aggregations"). Anything else — text, lists, callers, 超期 (depends on `now`) —
-/// goes to the raw SQL.
+/// "Pre-aggregations"). 超期 (depends on `now`) and flags that are a part (满意的, 已解决…)
+/// are answered over a view of the table (a CTE, `RollupView`); anything else — text, lists,
+/// callers — goes to the raw SQL.
 public enum RollupRouter {
     /// Flags that are conditions on a rollup's own columns (status, urgent, the day).
     static let cellFlags: [Flag: String?] = [
@@ -19,18 +20,38 @@ public enum RollupRouter {
     struct Needs: Equatable {
         var dims: Set<String> = []
         var dayGrain = false
+        var view: RollupView?
+    }
+
+    /// Measures that, under a flag, count tickets and nothing else (`tally(nil)`).
+    static func countsOnly(_ plan: QueryPlan) -> Bool {
+        plan.measures.allSatisfy { m in
+            m == .count || m == .perDay || m == .perMonth || (plan.measures.count == 1 && (m == .closedCount || m == .overdueCount))
+        }
     }
 
     static func needs(_ plan: QueryPlan, now: Now) -> Needs? {
         if plan.shape == .list || !plan.content.isEmpty { return nil }
-        if plan.measures.contains(where: { $0 == .overdueCount || $0 == .overdueRate || $0 == .repeatCallers }) { return nil }
+        if plan.measures.contains(.repeatCallers) { return nil }
         var n = Needs()
+        // One flag that is a part (or 超期): the view of the tickets with it.
+        let partFlags = plan.flags.filter { cellFlags[$0] == nil && ($0 == .overdue || tallyFlags[$0] != nil) }
+        if let f = partFlags.first {
+            guard partFlags.count == 1, countsOnly(plan) else { return nil }
+            // A share's numerator of one part would need that part under the flag too.
+            if case .share(nil) = plan.shape, plan.shareOf.count == 1, case .flag(let g) = plan.shareOf[0], tallyFlags[g] != nil { return nil }
+            if case .shareWithin = plan.shape, plan.shareOf.count == 1, case .flag(let g) = plan.shareOf[0], tallyFlags[g] != nil { return nil }
+            n.view = .flagged(f)
+        } else if plan.measures.contains(where: { $0 == .overdueCount || $0 == .overdueRate }) {
+            n.view = .overdueMeasured
+        }
         func dim(_ d: Dimension) -> Bool {
             if d == .caller { return false }
             n.dims.insert(d.column)
             return true
         }
         func cell(_ f: Flag) -> Bool {
+            if case .flagged(let g)? = n.view, g == f { return true }
             guard let col = cellFlags[f] else { return false }
             if let col { n.dims.insert(col) } else { n.dayGrain = true }
             return true
@@ -72,9 +93,47 @@ public enum RollupRouter {
 
     /// The plan compiled over the chosen table, or nil for the raw path.
     public static func compile(_ plan: QueryPlan, now: Now, dialect: SQLDialect, among tables: [RollupTable]) -> (RollupTable, CompiledQuery)? {
-        guard let t = table(for: plan, now: now, among: tables) else { return nil }
+        guard let t = table(for: plan, now: now, among: tables), let n = needs(plan, now: now) else { return nil }
         var c = SQLCompiler(dialect: dialect, now: now)
-        c.rollup = t
-        return (t, c.compile(plan))
+        guard let v = n.view else {
+            c.rollup = t
+            return (t, c.compile(plan))
+        }
+        var view = RollupTable(name: viewName, dims: t.dims, grain: t.grain, rows: t.rows)
+        view.view = v
+        c.rollup = view
+        let q = c.compile(plan)
+        // (The cache is SQLite: positional placeholders, the view's parameters first.)
+        var b = SQLBuilder(dialect: dialect)
+        b.append(definition(of: v, over: t, now: now))
+        let w = (sql: b.sql, params: b.params)
+        // The statement may already start with its own WITH: the view joins that list.
+        let sql = q.sql.hasPrefix("WITH ") ? w.sql + ", " + q.sql.dropFirst(5) : w.sql + " " + q.sql
+        return (t, CompiledQuery(sql: sql, params: w.params + q.params, columns: q.columns, kinds: q.kinds))
+    }
+
+    static let viewName = "r_view"
+
+    /// `WITH r_view AS (…)`: the rows a view holds, from table t (and the open tickets).
+    static func definition(of v: RollupView, over t: RollupTable, now: Now) -> Fragment {
+        let keys = (["created_at"] + t.dims).joined(separator: ", ")
+        // The open tickets at the table's grain.
+        let openKeys = ([t.grain == .day ? "created_at" : "month AS created_at"] + t.dims).joined(separator: ", ")
+        let c = RollupTable.countColumn
+        switch v {
+        case .flagged(.overdue):
+            // Closed late, plus open past due at `now`; rows without such a ticket left out,
+            // so that a group exists exactly when it has one.
+            return Fragment("WITH \(viewName) AS (SELECT \(keys), \(RollupTable.lateColumn) AS \(c) FROM \(t.name) WHERE \(RollupTable.lateColumn) > 0 UNION ALL SELECT \(openKeys), \(c) FROM \(OpenTickets.name) WHERE due_at < \(P))",
+                            [.text(now.timestamp)])
+        case .flagged(let f):
+            let col = tallyFlags[f].flatMap(RollupTable.column) ?? "NULL"
+            return Fragment("WITH \(viewName) AS (SELECT \(keys), \(col) AS \(c) FROM \(t.name) WHERE \(col) > 0)")
+        case .overdueMeasured:
+            // Open tickets add to the 超期 count only; NULL elsewhere, which SUM skips.
+            let parts = RollupTable.valueColumns.filter { $0 != RollupTable.lateColumn }
+            return Fragment("WITH \(viewName) AS (SELECT \(keys), \(parts.joined(separator: ", ")), \(RollupTable.lateColumn) AS \(RollupTable.overdueColumn) FROM \(t.name) UNION ALL SELECT \(openKeys), \(parts.map { "NULL AS \($0)" }.joined(separator: ", ")), (due_at < \(P)) * \(c) FROM \(OpenTickets.name))",
+                            [.text(now.timestamp)])
+        }
     }
 }
