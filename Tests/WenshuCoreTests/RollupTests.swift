@@ -187,7 +187,7 @@ final class RollupTests: XCTestCase {
         let path = try Fixtures.makeStore(count: 1500)
         let cache = try XCTUnwrap(AnalyticsCache.open(store: path, mode: .build, directory: RollupTests.cacheDir(), progress: nil))
         XCTAssertEqual(cache.lastOutcome, .built)
-        let plans = RollupTests.plans().enumerated().filter { $0.offset % 3 == 0 }.map(\.element)
+        let plans = RollupTests.plans().enumerated().filter { $0.offset % 6 == 0 }.map(\.element)
         let w = try Database.openForWriting(path)
         // Appended: copies of tickets (open ones among them, some past due), and tickets on a
         // day and in a district the cache has never seen.

@@ -29,7 +29,8 @@ struct RollupScan {
     struct Cells {
         let dims: [String]
         let grain: RollupGrain
-        var index: [SIMD8<Int32>: Int] = [:]
+        /// Open addressing over `keys` (-1 = empty): a Dictionary's hashing was most of the build.
+        private var slots = [Int32](repeating: -1, count: 1 << 12)
         var keys: [SIMD8<Int32>] = []
         /// Per cell: tickets, then the parts (Int64.min = NULL), then hours with a value.
         var ints: [Int64] = []
@@ -41,15 +42,42 @@ struct RollupScan {
 
         var count: Int { keys.count }
 
+        static func hash(_ k: SIMD8<Int32>) -> Int {
+            let w = unsafeBitCast(k, to: (UInt64, UInt64, UInt64, UInt64).self)
+            var h = (w.0 ^ 0x9E37_79B9_7F4A_7C15) &* 0xBF58_476D_1CE4_E5B9
+            h = (h ^ (h >> 31) ^ w.1) &* 0x94D0_49BB_1331_11EB
+            h = (h ^ (h >> 29) ^ w.2) &* 0xBF58_476D_1CE4_E5B9
+            h = (h ^ (h >> 32) ^ w.3) &* 0x94D0_49BB_1331_11EB
+            return Int(truncatingIfNeeded: h ^ (h >> 29))
+        }
+
         mutating func cell(_ k: SIMD8<Int32>) -> Int {
-            if let i = index[k] { return i }
+            let mask = slots.count - 1
+            var p = Cells.hash(k) & mask
+            while true {
+                let s = slots[p]
+                if s < 0 { break }
+                if keys[Int(s)] == k { return Int(s) }
+                p = (p + 1) & mask
+            }
             let i = keys.count
-            index[k] = i
+            slots[p] = Int32(i)
             keys.append(k)
+            if keys.count * 2 > slots.count { grow() }
             ints.append(contentsOf: repeatElement(0, count: Cells.stride))
             for p in 0..<RollupScan.partCount { ints[i * Cells.stride + 1 + p] = .min }
             hours.append(.nan)
             return i
+        }
+
+        private mutating func grow() {
+            slots = [Int32](repeating: -1, count: slots.count * 4)
+            let mask = slots.count - 1
+            for (i, k) in keys.enumerated() {
+                var p = Cells.hash(k) & mask
+                while slots[p] >= 0 { p = (p + 1) & mask }
+                slots[p] = Int32(i)
+            }
         }
 
         /// Adds one cell's sums (another table's, or one ticket's) to cell i.
@@ -241,7 +269,8 @@ struct ValueIDs {
             h = ValueIDs.mix(h ^ k)
             var i = byHash[k] ?? -1
             while i >= 0 {
-                if bytes[Int(i)].elementsEqual(buf) { return i }
+                let same = bytes[Int(i)].withUnsafeBytes { b in b.count == n && (n == 0 || memcmp(b.baseAddress!, buf.baseAddress!, n) == 0) }
+                if same { return i }
                 i = next[Int(i)]
             }
             // A value that is not UTF-8 (or holds a NUL) would not read back the same: no cache.

@@ -99,6 +99,12 @@ public struct Seeder {
         let db = try Database.openForWriting(path)
         try db.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;")
         try db.execute(TicketSchema.createSQL)
+        // Indexes before the rows, not after: tickets are written in created_at order, so each
+        // index only ever grows at the end of each key's range (a few hundred hot pages), where
+        // building them afterwards means four more reads and sorts of the whole table (at
+        // 10,000,000 rows that was 213 of 335 seconds).
+        try db.execute("PRAGMA cache_size = -1048576;")
+        for sql in TicketSchema.indexSQL { try db.execute(sql) }
         let writer = try RowWriter(db: db, sql: "INSERT INTO tickets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         try db.execute("BEGIN")
         var rng = SeedRandom(options.seed)
@@ -143,18 +149,14 @@ public struct Seeder {
                 if written % 20000 == 0 { progress(written, options.count) }
             }
         }
+        let t0 = Date()
         try db.execute("COMMIT")
         progress(written, written)
-        let t0 = Date()
-        // A new file nobody reads yet: sort in memory (up to 1 GB, then temporary files), with
-        // a second thread when there is one.
-        try db.execute("PRAGMA cache_size = -1048576; PRAGMA threads = 2;")
-        for sql in TicketSchema.indexSQL { try db.execute(sql) }
         let t1 = Date()
         // Statistics from a sample of each index are enough for the planner (and a full
         // ANALYZE reads every index of a 10,000,000-row store again).
         try db.execute("PRAGMA analysis_limit = 2000; ANALYZE")
-        phase(String(format: "索引 %.1f 秒，统计 %.1f 秒", t1.timeIntervalSince(t0), Date().timeIntervalSince(t1)))
+        phase(String(format: "提交 %.1f 秒，统计 %.1f 秒", t1.timeIntervalSince(t0), Date().timeIntervalSince(t1)))
     }
 
     private func incidentsWritten(before day: Day) -> Int {
