@@ -317,6 +317,9 @@ final class RollupTests: XCTestCase {
         // …but not a measure that needs another part of the flagged tickets, nor two such flags.
         XCTAssertNil(route { $0.flags = [.overdue]; $0.metric = .satisfactionRate })
         XCTAssertNil(route { $0.flags = [.satisfied, .resolved] })
+        XCTAssertNil(route { $0.flags = [.satisfied]; $0.shape = .share(nil); $0.shareOf = [.flag(.satisfied), .filter(.kind, "投诉")] })
+        XCTAssertEqual(route { $0.flags = [.overdue]; $0.shape = .share(nil); $0.shareOf = [.flag(.urgent), .filter(.kind, "投诉")] },
+                       tables.filter { Set(["kind", "urgent"]).isSubset(of: $0.dims) && $0.grain == .month }.min { $0.rows < $1.rows }?.name)
         XCTAssertNil(route { $0.flags = [.unresolved]; $0.measures = [.count, .closedCount] })
         XCTAssertNil(route { $0.metric = .repeatCallers })
         XCTAssertNil(route { $0.flags = [.repeatCaller] })

@@ -68,7 +68,8 @@ public enum RollupRouter {
                 for t in plan.shareOf {
                     switch t {
                     case .filter(let d, _): if !dim(d) { return nil }
-                    case .flag(let f): if !cell(f) { return nil }
+                    // (Not the flag a view holds: its condition names columns the view has not.)
+                    case .flag(let f): if n.view != nil && cellFlags[f] == nil || !cell(f) { return nil }
                     }
                 }
             }
