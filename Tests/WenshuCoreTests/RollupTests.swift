@@ -47,6 +47,9 @@ final class RollupTests: XCTestCase {
         TimeRange(Day(2025, 3, 15), Day(2025, 9, 3)),
         TimeRange(Day(2026, 10, 5), Day(2026, 10, 6)),
         TimeRange(Day(2025, 7, 1), Day(2026, 7, 1)),
+        // Whole months from a month table, the ends from the day table.
+        TimeRange(Day(2026, 1, 1), Day(2026, 11, 30)),
+        TimeRange(Day(2025, 12, 20), Day(2026, 3, 1)),
     ]
     static let filterSets: [[QueryPlan.Filter]] = [
         [],
@@ -167,6 +170,7 @@ final class RollupTests: XCTestCase {
                 byTable[t.name, default: 0] += 1
                 if q.sql.contains(OpenTickets.name) { byTable["r_open", default: 0] += 1 }
                 if q.sql.contains(RollupRouter.viewName) { byTable["view", default: 0] += 1 }
+                if q.sql.contains("UNION ALL SELECT * FROM") { byTable["split", default: 0] += 1 }
             }
         }
         return (routed, byTable)
@@ -181,6 +185,7 @@ final class RollupTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(byTable.count, 14, "\(byTable)")
         XCTAssertGreaterThan(byTable["r_open"] ?? 0, 200, "\(byTable)")
         XCTAssertGreaterThan(byTable["view"] ?? 0, 400, "\(byTable)")
+        XCTAssertGreaterThan(byTable["split"] ?? 0, 400, "\(byTable)")
     }
 
     func testAppendedTicketsAreFoldedInAndOtherChangesRebuild() throws {
@@ -301,6 +306,11 @@ final class RollupTests: XCTestCase {
         XCTAssertEqual(route { $0.shape = .trend(.week) }, "r_total_d")
         XCTAssertEqual(route { $0.shape = .trend(.month) }, "r_total_m")
         XCTAssertEqual(route { $0.flags = [.weekend] }, "r_total_d")
+        // 今年以来: months Jan–Oct from r_total_m, November's days from r_total_d.
+        let ytd = RollupRouter.compile({ var p = QueryPlan(); p.time = TimeRange(Day(2026, 1, 1), Day(2026, 11, 30)); return p }(), now: now, dialect: SQLiteDialect(), among: tables)
+        XCTAssertEqual(ytd?.0.name, "r_total_d")
+        XCTAssertEqual(ytd.map { $0.1.sql.contains("FROM r_total_m WHERE created_at >= ? AND created_at < ?") }, true)
+        XCTAssertEqual(ytd?.1.params.prefix(4), [.text("2026-01-01 00:00:00"), .text("2026-11-01 00:00:00"), .text("2026-01-01 00:00:00"), .text("2026-11-01 00:00:00")])
         // The smallest table holding street (which one depends on the data).
         let street = try XCTUnwrap(route { $0.shape = .group(.street) })
         XCTAssertEqual(street, tables.filter { $0.dims.contains("street") && $0.grain == .month }.min { $0.rows < $1.rows }?.name)

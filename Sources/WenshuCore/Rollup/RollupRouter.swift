@@ -20,6 +20,9 @@ public enum RollupRouter {
     struct Needs: Equatable {
         var dims: Set<String> = []
         var dayGrain = false
+        /// Only the range's ends are not on a 1st: months can come from a month table and the
+        /// days at either end from the day table of the same entry (`split`).
+        var dayEnds = false
         var view: RollupView?
     }
 
@@ -80,33 +83,68 @@ public enum RollupRouter {
         case .compare, .groupCompare: if plan.time == nil || plan.previous == nil { n.dayGrain = true }
         default: break
         }
-        for r in [plan.time, plan.previous].compactMap({ $0 }) where r.start.day != 1 || r.end.day != 1 { n.dayGrain = true }
+        for r in [plan.time, plan.previous].compactMap({ $0 }) where r.start.day != 1 || r.end.day != 1 { n.dayEnds = true }
+        // (Only comparisons read `previous`; they keep the day table.)
+        if n.dayEnds, split(plan) == nil { n.dayGrain = true }
         return n
     }
 
     /// The smallest table that answers the plan exactly.
     public static func table(for plan: QueryPlan, now: Now, among tables: [RollupTable]) -> RollupTable? {
+        source(for: plan, now: now, among: tables)?.table
+    }
+
+    /// The table, and the month table to read whole months from when the range only ends off a 1st.
+    static func source(for plan: QueryPlan, now: Now, among tables: [RollupTable]) -> (table: RollupTable, months: RollupTable?)? {
         guard let n = needs(plan, now: now) else { return nil }
-        return tables.filter { t in
-            (!n.dayGrain || t.grain == .day) && n.dims.isSubset(of: Set(t.dims))
-        }.min { $0.rows < $1.rows }
+        let fit = tables.filter { n.dims.isSubset(of: Set($0.dims)) }
+        if n.dayEnds && !n.dayGrain {
+            // A day table with its month table (same dimensions): the fewest day rows.
+            let pairs = fit.filter { $0.grain == .day }.compactMap { d in
+                fit.first { $0.grain == .month && $0.dims == d.dims }.map { (d, $0) }
+            }
+            if let best = pairs.min(by: { $0.0.rows < $1.0.rows }) { return (best.0, best.1) }
+            return nil
+        }
+        return fit.filter { !n.dayGrain || $0.grain == .day }.min { $0.rows < $1.rows }.map { ($0, nil) }
+    }
+
+    /// The whole months inside the plan's range, when there is at least one.
+    static func split(_ plan: QueryPlan) -> TimeRange? {
+        guard let t = plan.time else { return nil }
+        switch plan.shape {
+        case .compare, .groupCompare: return nil
+        default: break
+        }
+        let first = t.start.day == 1 ? t.start : Day(t.start.year, t.start.month, 1).adding(months: 1)
+        let last = Day(t.end.year, t.end.month, 1)
+        return first < last ? TimeRange(first, last) : nil
     }
 
     /// The plan compiled over the chosen table, or nil for the raw path.
     public static func compile(_ plan: QueryPlan, now: Now, dialect: SQLDialect, among tables: [RollupTable]) -> (RollupTable, CompiledQuery)? {
-        guard let t = table(for: plan, now: now, among: tables), let n = needs(plan, now: now) else { return nil }
+        guard let (t, months) = source(for: plan, now: now, among: tables), let n = needs(plan, now: now) else { return nil }
         var c = SQLCompiler(dialect: dialect, now: now)
-        guard let v = n.view else {
+        let whole = months == nil ? nil : split(plan)
+        if n.view == nil && whole == nil {
             c.rollup = t
             return (t, c.compile(plan))
         }
         var view = RollupTable(name: viewName, dims: t.dims, grain: t.grain, rows: t.rows)
-        view.view = v
+        view.view = n.view
         c.rollup = view
         let q = c.compile(plan)
+        // The rows read: the table, or whole months from the month table and the days at the
+        // ends from the day table (a timestamp that is not a day's falls in exactly one part,
+        // compared as text like the plan's own range, which still applies on top).
+        var from = Fragment(t.name)
+        if let m = months, let w = whole {
+            from = Fragment("(SELECT * FROM \(m.name) WHERE created_at >= \(P) AND created_at < \(P) UNION ALL SELECT * FROM \(t.name) WHERE created_at < \(P) OR created_at >= \(P))",
+                            [.text(w.start.timestamp), .text(w.end.timestamp), .text(w.start.timestamp), .text(w.end.timestamp)])
+        }
         // (The cache is SQLite: positional placeholders, the view's parameters first.)
         var b = SQLBuilder(dialect: dialect)
-        b.append(definition(of: v, over: t, now: now))
+        b.append(n.view.map { definition(of: $0, over: t, from: from, now: now) } ?? Fragment("WITH \(viewName) AS (SELECT * FROM ") + from + Fragment(")"))
         let w = (sql: b.sql, params: b.params)
         // The statement may already start with its own WITH: the view joins that list.
         let sql = q.sql.hasPrefix("WITH ") ? w.sql + ", " + q.sql.dropFirst(5) : w.sql + " " + q.sql
@@ -116,7 +154,7 @@ public enum RollupRouter {
     static let viewName = "r_view"
 
     /// `WITH r_view AS (…)`: the rows a view holds, from table t (and the open tickets).
-    static func definition(of v: RollupView, over t: RollupTable, now: Now) -> Fragment {
+    static func definition(of v: RollupView, over t: RollupTable, from: Fragment, now: Now) -> Fragment {
         let keys = (["created_at"] + t.dims).joined(separator: ", ")
         // The open tickets at the table's grain.
         let openKeys = ([t.grain == .day ? "created_at" : "month AS created_at"] + t.dims).joined(separator: ", ")
@@ -125,16 +163,16 @@ public enum RollupRouter {
         case .flagged(.overdue):
             // Closed late, plus open past due at `now`; rows without such a ticket left out,
             // so that a group exists exactly when it has one.
-            return Fragment("WITH \(viewName) AS (SELECT \(keys), \(RollupTable.lateColumn) AS \(c) FROM \(t.name) WHERE \(RollupTable.lateColumn) > 0 UNION ALL SELECT \(openKeys), \(c) FROM \(OpenTickets.name) WHERE due_at < \(P))",
-                            [.text(now.timestamp)])
+            return Fragment("WITH \(viewName) AS (SELECT \(keys), \(RollupTable.lateColumn) AS \(c) FROM ") + from
+                + Fragment(" AS s WHERE \(RollupTable.lateColumn) > 0 UNION ALL SELECT \(openKeys), \(c) FROM \(OpenTickets.name) WHERE due_at < \(P))", [.text(now.timestamp)])
         case .flagged(let f):
             let col = tallyFlags[f].flatMap(RollupTable.column) ?? "NULL"
-            return Fragment("WITH \(viewName) AS (SELECT \(keys), \(col) AS \(c) FROM \(t.name) WHERE \(col) > 0)")
+            return Fragment("WITH \(viewName) AS (SELECT \(keys), \(col) AS \(c) FROM ") + from + Fragment(" AS s WHERE \(col) > 0)")
         case .overdueMeasured:
             // Open tickets add to the 超期 count only; NULL elsewhere, which SUM skips.
             let parts = RollupTable.valueColumns.filter { $0 != RollupTable.lateColumn }
-            return Fragment("WITH \(viewName) AS (SELECT \(keys), \(parts.joined(separator: ", ")), \(RollupTable.lateColumn) AS \(RollupTable.overdueColumn) FROM \(t.name) UNION ALL SELECT \(openKeys), \(parts.map { "NULL AS \($0)" }.joined(separator: ", ")), (due_at < \(P)) * \(c) FROM \(OpenTickets.name))",
-                            [.text(now.timestamp)])
+            return Fragment("WITH \(viewName) AS (SELECT \(keys), \(parts.joined(separator: ", ")), \(RollupTable.lateColumn) AS \(RollupTable.overdueColumn) FROM ") + from
+                + Fragment(" AS s UNION ALL SELECT \(openKeys), \(parts.map { "NULL AS \($0)" }.joined(separator: ", ")), (due_at < \(P)) * \(c) FROM \(OpenTickets.name))", [.text(now.timestamp)])
         }
     }
 }
