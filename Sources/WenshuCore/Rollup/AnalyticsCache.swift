@@ -2,8 +2,9 @@ import Foundation
 
 /// The analytics cache of one store: rollup tables in a SQLite file wenshu owns, in
 /// `$XDG_CACHE_HOME/wenshu/rollup-<hash of the store's path>.db`, never in the store.
-/// It answers only while the store is exactly as it was when the cache was built; when the
-/// store changes, answers go back to the raw SQL and (when serving) a rebuild starts.
+/// It answers only while the store is exactly as it was when the cache was built or last
+/// folded; when the store changes, answers go back to the raw SQL until `refresh()` has folded
+/// the appended tickets in or rebuilt it (serve: on a background thread; the CLI: at open).
 public final class AnalyticsCache: @unchecked Sendable {
     public enum Mode: Sendable, Equatable {
         /// Use an up-to-date cache if there is one; never build.
