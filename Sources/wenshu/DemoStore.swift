@@ -27,7 +27,8 @@ enum DemoStore {
         let t0 = Date()
         let progress = Progress(total: options.count)
         do {
-            try seeder.write(to: tmp) { done, total in progress.update(done, total) }
+            try seeder.write(to: tmp, progress: { done, total in progress.update(done, total) },
+                             phase: { line in progress.finish(); note(line) })
         } catch {
             try? FileManager.default.removeItem(atPath: tmp)
             throw error

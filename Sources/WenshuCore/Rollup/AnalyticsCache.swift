@@ -2,8 +2,9 @@ import Foundation
 
 /// The analytics cache of one store: rollup tables in a SQLite file wenshu owns, in
 /// `$XDG_CACHE_HOME/wenshu/rollup-<hash of the store's path>.db`, never in the store.
-/// It answers only while the store is exactly as it was when the cache was built; when the
-/// store changes, answers go back to the raw SQL and (when serving) a rebuild starts.
+/// It answers only while the store is exactly as it was when the cache was built or last
+/// folded; when the store changes, answers go back to the raw SQL until `refresh()` has folded
+/// the appended tickets in or rebuilt it (serve: on a background thread; the CLI: at open).
 public final class AnalyticsCache: @unchecked Sendable {
     public enum Mode: Sendable, Equatable {
         /// Use an up-to-date cache if there is one; never build.
@@ -33,6 +34,8 @@ public final class AnalyticsCache: @unchecked Sendable {
     private var generation = 0
     /// Why the cache is not used, for `wenshu cache` and tests.
     public private(set) var lastProblem: String?
+    /// How the cache last caught up with the store (a fold of appended tickets or a build).
+    private(set) var lastOutcome: RollupBuilder.Outcome?
 
     /// nil when caches are switched off (`WENSHU_NO_CACHE`, `WENSHU_ANALYTICS=off`).
     public static func open(store: String, mode: Mode, directory: URL? = nil,
@@ -46,8 +49,8 @@ public final class AnalyticsCache: @unchecked Sendable {
         c.load()
         if c.ready == nil {
             switch mode {
-            case .build: c.rebuild()
-            case .background: c.rebuildInBackground()
+            case .build: c.refresh()
+            case .background: c.refreshInBackground()
             case .attach: break
             }
         }
@@ -72,7 +75,7 @@ public final class AnalyticsCache: @unchecked Sendable {
         if ready?.generation == r.generation { ready = nil }
         lastProblem = "工单库已变化"
         lock.unlock()
-        if mode == .background { rebuildInBackground() }
+        if mode == .background { refreshInBackground() }
         return nil
     }
 
@@ -109,17 +112,49 @@ public final class AnalyticsCache: @unchecked Sendable {
         }
     }
 
-    /// Builds the cache now (the caller waits). A failure (directory not writable, disk
-    /// full) leaves answers on the raw SQL.
-    public func rebuild() {
+    /// Brings the cache up to the store's state now (the caller waits): folds in the tickets
+    /// appended since it was built when that is all that changed, else builds it again.
+    public func refresh() {
         lock.lock()
         if building { lock.unlock(); return }
         building = true
         lock.unlock()
         defer { lock.lock(); building = false; lock.unlock() }
         do {
+            if let outcome = try RollupBuilder.fold(store: storePath, file: file, progress: progress) {
+                load()
+                if ready != nil { lastOutcome = outcome; return }
+            }
+        } catch {
+            progress?("分析缓存无法并入新增工单（\(error)），重新建立。")
+        }
+        buildNow()
+    }
+
+    public func refreshInBackground() {
+        lock.lock()
+        let busy = building
+        lock.unlock()
+        if busy { return }
+        Thread.detachNewThread { [self] in refresh() }
+    }
+
+    /// Builds the cache from scratch now (the caller waits). A failure (directory not
+    /// writable, disk full) leaves answers on the raw SQL.
+    public func rebuild() {
+        lock.lock()
+        if building { lock.unlock(); return }
+        building = true
+        lock.unlock()
+        defer { lock.lock(); building = false; lock.unlock() }
+        buildNow()
+    }
+
+    private func buildNow() {
+        do {
             if try RollupBuilder.build(store: storePath, file: file, progress: progress) != nil {
                 load()
+                if ready != nil { lastOutcome = .built }
             } else {
                 lastProblem = "建立期间工单库有变化"
             }
@@ -127,14 +162,6 @@ public final class AnalyticsCache: @unchecked Sendable {
             lastProblem = "无法建立分析缓存：\(error)"
             progress?("分析缓存未建立（\(error)），直接查询工单库。")
         }
-    }
-
-    public func rebuildInBackground() {
-        lock.lock()
-        let busy = building
-        lock.unlock()
-        if busy { return }
-        Thread.detachNewThread { [self] in rebuild() }
     }
 
     static let metaPolicy = SQLPolicy(
@@ -145,6 +172,7 @@ public final class AnalyticsCache: @unchecked Sendable {
     static func policy(_ tables: [RollupTable]) -> SQLPolicy {
         var p = SQLPolicy.tickets
         p.tables = Dictionary(uniqueKeysWithValues: tables.map { ($0.name, Set($0.columns)) })
+        p.tables[OpenTickets.name] = Set(OpenTickets.columns)
         return p
     }
 }

@@ -35,12 +35,77 @@ public struct StoreFingerprint: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Writes the analytics cache: a separate SQLite file beside nothing of the store's. The
-/// store is attached read-only (`mode=ro`), read in one transaction (one consistent state),
-/// and every table is built into a temporary file renamed into place when complete.
+/// store is attached read-only (`mode=ro`) and read in one transaction (one consistent state).
+/// A build reads every ticket once (RollupScan) into a temporary file renamed into place when
+/// complete; a fold adds the tickets appended since, in one transaction on the cache file.
 enum RollupBuilder {
-    static let version = "2"
+    static let version = "3"
 
     struct Failure: Error, CustomStringConvertible { let description: String }
+
+    /// What the cache records about the rows it was built from (rollup_meta).
+    struct Basis {
+        var fingerprint: StoreFingerprint
+        var maxRowid: Int64
+        var count: Int
+        var checksum: UInt64
+        /// Rows written by the build, and rows added by folds since (a fold adds rows, so
+        /// too many folds make a rebuild cheaper to read).
+        var builtRows: Int
+        var foldedRows: Int
+    }
+
+    enum Outcome: Equatable {
+        case built, folded(tickets: Int), alreadyCurrent
+    }
+
+    /// A connection to a cache file with the store attached read-only as `src`.
+    final class Connection {
+        let db: OpaquePointer
+        init(file: String, store: String, create: Bool) throws {
+            var handle: OpaquePointer?
+            let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0)
+            guard sqlite3_open_v2(file, &handle, flags, nil) == SQLITE_OK, let h = handle else {
+                if let handle { sqlite3_close_v2(handle) }
+                throw Failure(description: "无法打开分析缓存 \(file)")
+            }
+            db = h
+            sqlite3_busy_timeout(db, 10_000)
+            try exec("ATTACH DATABASE ? AS src", [.text(URL(fileURLWithPath: store).absoluteString + "?mode=ro")])
+        }
+        deinit { sqlite3_close_v2(db) }
+
+        func prepare(_ sql: String) throws -> OpaquePointer {
+            var stmt: OpaquePointer?
+            guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {
+                throw Failure(description: "\(String(cString: sqlite3_errmsg(db))) in \(sql)")
+            }
+            return stmt
+        }
+
+        func exec(_ sql: String, _ params: [DBValue] = []) throws {
+            _ = try rows(sql, params)
+        }
+
+        func rows(_ sql: String, _ params: [DBValue] = []) throws -> [[DBValue]] {
+            let stmt = try prepare(sql)
+            defer { sqlite3_finalize(stmt) }
+            bindAll(params, to: stmt)
+            var out: [[DBValue]] = []
+            var rc = sqlite3_step(stmt)
+            while rc == SQLITE_ROW {
+                out.append((0..<sqlite3_column_count(stmt)).map { ValueIDs.value(stmt, $0) })
+                rc = sqlite3_step(stmt)
+            }
+            guard rc == SQLITE_DONE else { throw Failure(description: "\(String(cString: sqlite3_errmsg(db))) in \(sql)") }
+            return out
+        }
+
+        func maxRowid() throws -> Int64 {
+            if case .integer(let m)? = try rows("SELECT max(rowid) FROM src.tickets").first?.first { return m }
+            return Int64.min
+        }
+    }
 
     /// Builds the cache for `store` at `file`; returns the tables and the fingerprint the
     /// store had throughout the build (nil when it changed meanwhile).
@@ -50,98 +115,147 @@ enum RollupBuilder {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let tmp = file + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         try? FileManager.default.removeItem(atPath: tmp)
-        var handle: OpaquePointer?
-        guard sqlite3_open_v2(tmp, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let db = handle else {
-            if let handle { sqlite3_close_v2(handle) }
-            throw Failure(description: "无法创建分析缓存 \(tmp)")
-        }
         var keep = false
-        defer {
-            if handle != nil { sqlite3_close_v2(db) }
-            if !keep { try? FileManager.default.removeItem(atPath: tmp) }
-        }
-        func exec(_ sql: String, _ params: [DBValue] = []) throws {
-            var stmt: OpaquePointer?
-            guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {
-                throw Failure(description: "\(String(cString: sqlite3_errmsg(db))) in \(sql)")
-            }
-            defer { sqlite3_finalize(stmt) }
-            bindAll(params, to: stmt)
-            var rc = sqlite3_step(stmt)
-            while rc == SQLITE_ROW { rc = sqlite3_step(stmt) }
-            guard rc == SQLITE_DONE else { throw Failure(description: "\(String(cString: sqlite3_errmsg(db))) in \(sql)") }
-        }
-        func count(_ table: String) -> Int {
-            var stmt: OpaquePointer?
-            guard sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM \(table)", -1, &stmt, nil) == SQLITE_OK, let stmt else { return 0 }
-            defer { sqlite3_finalize(stmt) }
-            return sqlite3_step(stmt) == SQLITE_ROW ? Int(sqlite3_column_int64(stmt, 0)) : 0
-        }
-        try exec("PRAGMA journal_mode = OFF")
-        try exec("PRAGMA synchronous = OFF")
-        try exec("PRAGMA temp_store = MEMORY")
-        let uri = URL(fileURLWithPath: store).absoluteString + "?mode=ro"
-        try exec("ATTACH DATABASE ? AS src", [.text(uri)])
-        try exec("BEGIN")
-        // The parts, written with the compiler's own conditions so both paths mean the same.
-        let compiler = SQLCompiler(now: Now.wallClock())
-        var rawParts: [Fragment] = [Fragment("COUNT(*) AS \(RollupTable.countColumn)")]
-        for (t, col) in RollupTable.partColumns {
-            rawParts.append(Fragment("SUM(") + compiler.tallyCondition(t) + Fragment(") AS \(col)"))
-        }
-        let hours = compiler.dialect.hoursBetween("created_at", "closed_at")
-        let closed = compiler.tallyCondition(.closed)
-        rawParts.append(Fragment("SUM(CASE WHEN ") + closed + Fragment(" THEN \(hours) END) AS \(RollupTable.hoursSum)"))
-        rawParts.append(Fragment("COUNT(CASE WHEN ") + closed + Fragment(" THEN \(hours) END) AS \(RollupTable.hoursCount)"))
-        let rawList = rawParts.dropFirst().reduce(rawParts[0]) { $0 + Fragment(", ") + $1 }
-        let summed = RollupTable.valueColumns.map { "SUM(\($0)) AS \($0)" }.joined(separator: ", ")
-        // A well-formed timestamp becomes its day; anything else stays as it is, so every
-        // comparison and label the compiler writes gives the same answer on both.
-        let ts = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]'"
-        let dayOf = "CASE WHEN created_at GLOB \(ts) THEN substr(created_at, 1, 10) || ' 00:00:00' ELSE created_at END"
-        let monthOf = "CASE WHEN created_at GLOB \(ts) THEN substr(created_at, 1, 7) || '-01 00:00:00' ELSE created_at END"
-
-        var tables: [RollupTable] = []
+        defer { if !keep { try? FileManager.default.removeItem(atPath: tmp) } }
         let started = Date()
-        for (i, e) in RollupLattice.entries.enumerated() {
-            let dims = e.dims.joined(separator: ", ")
-            let day = RollupLattice.tableName(e.name, .day), month = RollupLattice.tableName(e.name, .month)
-            // The finest grain this entry has, from its source (or the store).
-            let first = e.monthOnly ? month : day
-            if let s = e.source {
-                try exec("CREATE TABLE \(first) AS SELECT created_at, \(dims), \(summed) FROM \(RollupLattice.tableName(s, e.monthOnly ? .month : .day)) GROUP BY created_at, \(dims)")
-            } else {
-                var b = SQLBuilder(dialect: compiler.dialect)
-                b.append(Fragment("CREATE TABLE \(first) AS SELECT \(e.monthOnly ? monthOf : dayOf) AS created_at, \(dims), ") + rawList + Fragment(" FROM src.tickets GROUP BY 1, \(dims)"))
-                try exec(b.sql, b.params)
+        var tables: [RollupTable] = []
+        do {
+            let c = try Connection(file: tmp, store: store, create: true)
+            try c.exec("PRAGMA journal_mode = OFF")
+            try c.exec("PRAGMA synchronous = OFF")
+            try c.exec("BEGIN")
+            let top = try c.maxRowid()
+            var scan = RollupScan()
+            try scan.read(c.db, after: Int64.min, upTo: top, aggregate: true) { n in
+                progress?(String(format: "分析缓存：已读 %d 条工单，%.1f 秒", n, Date().timeIntervalSince(started)))
             }
-            if !e.monthOnly {
-                try exec("CREATE TABLE \(month) AS SELECT \(monthOf) AS created_at, \(dims), \(summed) FROM \(day) GROUP BY 1, \(dims)")
-                try exec("CREATE INDEX ix_\(day) ON \(day)(created_at)")
-                tables.append(RollupTable(name: day, dims: e.dims, grain: .day, rows: count(day)))
+            scan.derive()
+            progress?(String(format: "分析缓存：已读 %d 条工单，汇总完成，%.1f 秒；写入…", scan.count, Date().timeIntervalSince(started)))
+            tables = try write(scan, to: c, create: true)
+            let rows = tables.reduce(0) { $0 + $1.rows }
+            try c.exec("CREATE TABLE rollup_meta (key TEXT PRIMARY KEY, value TEXT)")
+            try c.exec("CREATE TABLE rollup_tables (name TEXT PRIMARY KEY, grain TEXT, dims TEXT, nrows INTEGER)")
+            try c.exec("INSERT INTO rollup_meta VALUES ('version', ?), ('store', ?), ('built_at', ?)",
+                       [.text(version), .text(store), .text(ISO8601DateFormatter().string(from: Date()))])
+            for t in tables {
+                try c.exec("INSERT INTO rollup_tables VALUES (?, ?, ?, ?)", [.text(t.name), .text(t.grain.rawValue), .text(t.dims.joined(separator: ",")), .integer(Int64(t.rows))])
             }
-            try exec("CREATE INDEX ix_\(month) ON \(month)(created_at)")
-            tables.append(RollupTable(name: month, dims: e.dims, grain: .month, rows: count(month)))
-            progress?(String(format: "分析缓存 %d/%d：%@（%@%d 行按月），%.1f 秒", i + 1, RollupLattice.entries.count, e.name,
-                             e.monthOnly ? "" : "\(tables[tables.count - 2].rows) 行按日，", tables[tables.count - 1].rows, Date().timeIntervalSince(started)))
+            try c.exec("COMMIT")
+            try c.exec("DETACH DATABASE src")
+            // The store must not have changed while it was read; else this cache describes
+            // a state that may already be gone.
+            guard let after = StoreFingerprint(path: store), after == before else { return nil }
+            try saveBasis(Basis(fingerprint: before, maxRowid: top, count: scan.count, checksum: scan.checksum, builtRows: rows, foldedRows: 0), c)
+            progress?(String(format: "分析缓存完成：%d 条工单，%d 张表，%d 行，%.1f 秒", scan.count, tables.count, rows, Date().timeIntervalSince(started)))
         }
-        try exec("CREATE TABLE rollup_meta (key TEXT PRIMARY KEY, value TEXT)")
-        try exec("CREATE TABLE rollup_tables (name TEXT, grain TEXT, dims TEXT, nrows INTEGER)")
-        try exec("INSERT INTO rollup_meta VALUES ('version', ?), ('store', ?), ('built_at', ?)",
-                 [.text(version), .text(store), .text(ISO8601DateFormatter().string(from: Date()))])
-        for t in tables {
-            try exec("INSERT INTO rollup_tables VALUES (?, ?, ?, ?)", [.text(t.name), .text(t.grain.rawValue), .text(t.dims.joined(separator: ",")), .integer(Int64(t.rows))])
-        }
-        try exec("COMMIT")
-        try exec("DETACH DATABASE src")
-        // The store must not have changed while it was read; else this cache describes
-        // a state that may already be gone.
-        guard let after = StoreFingerprint(path: store), after == before else { return nil }
-        try exec("INSERT INTO rollup_meta VALUES ('fingerprint', ?)", [.text(before.description)])
-        sqlite3_close_v2(db)
-        handle = nil
         guard rename(tmp, file) == 0 else { throw Failure(description: "无法写入分析缓存 \(file)") }
         keep = true
         return (tables, before)
+    }
+
+    /// Adds the tickets appended to the store since the cache was last built or folded, in one
+    /// transaction on the cache file. nil when that is not what happened (rows changed or
+    /// deleted below the recorded max rowid, nothing appended, the store changing meanwhile,
+    /// too many folds): the caller rebuilds.
+    ///
+    /// What is checked, honestly: the store's rows up to the recorded max rowid are read again
+    /// (no aggregation, no writes) and must have the recorded count and checksum of every value
+    /// the cache is derived from (day, month, place, kind, channel, category, subcategory,
+    /// department, status, urgent, whether closed_at is NULL, due_at of open tickets, each
+    /// part's per-ticket value, hours). A status update, a closing, a deletion or an edited
+    /// place of an old ticket all change it. Edits that change nothing the cache holds (content,
+    /// address, caller, the time within the day) are not detected, and need not be.
+    static func fold(store: String, file: String, progress: ((String) -> Void)?) throws -> Outcome? {
+        guard let before = StoreFingerprint(path: store), FileManager.default.fileExists(atPath: file) else { return nil }
+        let started = Date()
+        let c = try Connection(file: file, store: store, create: false)
+        // One writer at a time (another process may be folding the same rows).
+        try c.exec("BEGIN IMMEDIATE")
+        var done = false
+        defer { if !done { try? c.exec("ROLLBACK") } }
+        guard let basis = try loadBasis(c) else { return nil }
+        if basis.fingerprint == before {
+            try c.exec("COMMIT"); done = true
+            return .alreadyCurrent
+        }
+        let top = try c.maxRowid()
+        guard top > basis.maxRowid else { return nil }
+        var old = RollupScan()
+        try old.read(c.db, after: Int64.min, upTo: basis.maxRowid, aggregate: false)
+        guard old.count == basis.count, old.checksum == basis.checksum else { return nil }
+        var scan = RollupScan()
+        try scan.read(c.db, after: basis.maxRowid, upTo: top, aggregate: true)
+        scan.derive()
+        let added = scan.tables.values.reduce(0) { $0 + $1.count }
+        guard basis.foldedRows + added <= max(10_000, basis.builtRows / 4) else { return nil }
+        let tables = try write(scan, to: c, create: false)
+        for t in tables { try c.exec("UPDATE rollup_tables SET nrows = nrows + ? WHERE name = ?", [.integer(Int64(t.rows)), .text(t.name)]) }
+        guard let after = StoreFingerprint(path: store), after == before else { return nil }
+        try saveBasis(Basis(fingerprint: before, maxRowid: top, count: basis.count + scan.count, checksum: basis.checksum &+ scan.checksum,
+                            builtRows: basis.builtRows, foldedRows: basis.foldedRows + added), c)
+        try c.exec("COMMIT"); done = true
+        progress?(String(format: "分析缓存：并入新增工单 %d 条（%d 行），%.1f 秒", scan.count, added, Date().timeIntervalSince(started)))
+        return .folded(tickets: scan.count)
+    }
+
+    static func loadBasis(_ c: Connection) throws -> Basis? {
+        var m: [String: String] = [:]
+        for r in try c.rows("SELECT key, value FROM rollup_meta") { if let k = r[0].stringValue, let v = r[1].stringValue { m[k] = v } }
+        guard m["version"] == version, let fp = m["fingerprint"].flatMap(StoreFingerprint.init(parsing:)),
+              let top = m["max_rowid"].flatMap({ Int64($0) }), let n = m["count"].flatMap({ Int($0) }),
+              let sum = m["checksum"].flatMap({ UInt64($0) }), let b = m["built_rows"].flatMap({ Int($0) }),
+              let f = m["folded_rows"].flatMap({ Int($0) }) else { return nil }
+        return Basis(fingerprint: fp, maxRowid: top, count: n, checksum: sum, builtRows: b, foldedRows: f)
+    }
+
+    static func saveBasis(_ b: Basis, _ c: Connection) throws {
+        for (k, v) in [("fingerprint", b.fingerprint.description), ("max_rowid", String(b.maxRowid)), ("count", String(b.count)),
+                       ("checksum", String(b.checksum)), ("built_rows", String(b.builtRows)), ("folded_rows", String(b.foldedRows))] {
+            try c.exec("INSERT OR REPLACE INTO rollup_meta VALUES (?, ?)", [.text(k), .text(v)])
+        }
+    }
+
+    /// Writes the scan's cells (creating the tables on a build, appending rows on a fold) and
+    /// its open tickets. Returns the tables with the rows written.
+    static func write(_ scan: RollupScan, to c: Connection, create: Bool) throws -> [RollupTable] {
+        var out: [RollupTable] = []
+        let values = scan.values.values
+        let order: [String] = RollupLattice.entries.flatMap { e in
+            e.monthOnly ? [RollupLattice.tableName(e.name, .month)] : [RollupLattice.tableName(e.name, .day), RollupLattice.tableName(e.name, .month)]
+        }
+        for name in order {
+            guard let t = scan.tables[name] else { continue }
+            let cols = ["created_at"] + t.dims + RollupTable.valueColumns
+            // No declared types: every value keeps the type it had in the store.
+            if create { try c.exec("CREATE TABLE \(name) (\(cols.joined(separator: ", ")))") }
+            let stmt = try c.prepare("INSERT INTO \(name) VALUES (\(cols.map { _ in "?" }.joined(separator: ", ")))")
+            defer { sqlite3_finalize(stmt) }
+            let nd = t.dims.count, np = RollupScan.partCount, stride = RollupScan.Cells.stride
+            for (i, k) in t.keys.enumerated() {
+                sqlite3_reset(stmt)
+                var vals: [DBValue] = [values[Int(k[0])]]
+                for j in 0..<nd { vals.append(values[Int(k[j + 1])]) }
+                let b = i * stride
+                func part(_ p: Int) -> DBValue { t.ints[b + 1 + p] == .min ? .null : .integer(t.ints[b + 1 + p]) }
+                vals.append(.integer(t.ints[b]))
+                for p in 0..<(np - 1) { vals.append(part(p)) }
+                vals.append(t.hours[i].isNaN ? .null : .real(t.hours[i]))
+                vals.append(.integer(t.ints[b + stride - 1]))
+                vals.append(part(np - 1))
+                bindAll(vals, to: stmt)
+                guard sqlite3_step(stmt) == SQLITE_DONE else { throw Failure(description: String(cString: sqlite3_errmsg(c.db))) }
+            }
+            if create { try c.exec("CREATE INDEX ix_\(name) ON \(name)(created_at)") }
+            out.append(RollupTable(name: name, dims: t.dims, grain: t.grain, rows: t.count))
+        }
+        if create { try c.exec("CREATE TABLE \(OpenTickets.name) (\(OpenTickets.columns.joined(separator: ", ")))") }
+        let stmt = try c.prepare("INSERT INTO \(OpenTickets.name) VALUES (\(OpenTickets.columns.map { _ in "?" }.joined(separator: ", ")))")
+        defer { sqlite3_finalize(stmt) }
+        for r in scan.open {
+            sqlite3_reset(stmt)
+            bindAll(r + [.integer(1)], to: stmt)
+            guard sqlite3_step(stmt) == SQLITE_DONE else { throw Failure(description: String(cString: sqlite3_errmsg(c.db))) }
+        }
+        return out
     }
 }

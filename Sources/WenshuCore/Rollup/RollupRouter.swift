@@ -1,8 +1,9 @@
 /// Decides whether a plan can be answered exactly from one rollup of the analytics cache,
 /// and which: the smallest table that holds every dimension the plan filters or groups
 /// on, at a grain that divides every range it reads (shared/design/query-plan.md,
-/// "Pre-aggregations"). Anything else — text, lists, callers, 超期 (depends on `now`) —
-/// goes to the raw SQL.
+/// "Pre-aggregations"). 超期 (depends on `now`) and flags that are a part (满意的, 已解决…)
+/// are answered over a view of the table (a CTE, `RollupView`); anything else — text, lists,
+/// callers — goes to the raw SQL.
 public enum RollupRouter {
     /// Flags that are conditions on a rollup's own columns (status, urgent, the day).
     static let cellFlags: [Flag: String?] = [
@@ -19,18 +20,41 @@ public enum RollupRouter {
     struct Needs: Equatable {
         var dims: Set<String> = []
         var dayGrain = false
+        /// Only the range's ends are not on a 1st: months can come from a month table and the
+        /// days at either end from the day table of the same entry (`split`).
+        var dayEnds = false
+        var view: RollupView?
+    }
+
+    /// Measures that, under a flag, count tickets and nothing else (`tally(nil)`).
+    static func countsOnly(_ plan: QueryPlan) -> Bool {
+        plan.measures.allSatisfy { m in
+            m == .count || m == .perDay || m == .perMonth || (plan.measures.count == 1 && (m == .closedCount || m == .overdueCount))
+        }
     }
 
     static func needs(_ plan: QueryPlan, now: Now) -> Needs? {
         if plan.shape == .list || !plan.content.isEmpty { return nil }
-        if plan.measures.contains(where: { $0 == .overdueCount || $0 == .overdueRate || $0 == .repeatCallers }) { return nil }
+        if plan.measures.contains(.repeatCallers) { return nil }
         var n = Needs()
+        // One flag that is a part (or 超期): the view of the tickets with it.
+        let partFlags = plan.flags.filter { cellFlags[$0] == nil && ($0 == .overdue || tallyFlags[$0] != nil) }
+        if let f = partFlags.first {
+            guard partFlags.count == 1, countsOnly(plan) else { return nil }
+            // A share's numerator of one part would need that part under the flag too.
+            if case .share(nil) = plan.shape, plan.shareOf.count == 1, case .flag(let g) = plan.shareOf[0], tallyFlags[g] != nil { return nil }
+            if case .shareWithin = plan.shape, plan.shareOf.count == 1, case .flag(let g) = plan.shareOf[0], tallyFlags[g] != nil { return nil }
+            n.view = .flagged(f)
+        } else if plan.measures.contains(where: { $0 == .overdueCount || $0 == .overdueRate }) {
+            n.view = .overdueMeasured
+        }
         func dim(_ d: Dimension) -> Bool {
             if d == .caller { return false }
             n.dims.insert(d.column)
             return true
         }
         func cell(_ f: Flag) -> Bool {
+            if case .flagged(let g)? = n.view, g == f { return true }
             guard let col = cellFlags[f] else { return false }
             if let col { n.dims.insert(col) } else { n.dayGrain = true }
             return true
@@ -47,7 +71,8 @@ public enum RollupRouter {
                 for t in plan.shareOf {
                     switch t {
                     case .filter(let d, _): if !dim(d) { return nil }
-                    case .flag(let f): if !cell(f) { return nil }
+                    // (Not the flag a view holds: its condition names columns the view has not.)
+                    case .flag(let f): if n.view != nil && cellFlags[f] == nil || !cell(f) { return nil }
                     }
                 }
             }
@@ -58,23 +83,96 @@ public enum RollupRouter {
         case .compare, .groupCompare: if plan.time == nil || plan.previous == nil { n.dayGrain = true }
         default: break
         }
-        for r in [plan.time, plan.previous].compactMap({ $0 }) where r.start.day != 1 || r.end.day != 1 { n.dayGrain = true }
+        for r in [plan.time, plan.previous].compactMap({ $0 }) where r.start.day != 1 || r.end.day != 1 { n.dayEnds = true }
+        // (Only comparisons read `previous`; they keep the day table.)
+        if n.dayEnds, split(plan) == nil { n.dayGrain = true }
         return n
     }
 
     /// The smallest table that answers the plan exactly.
     public static func table(for plan: QueryPlan, now: Now, among tables: [RollupTable]) -> RollupTable? {
+        source(for: plan, now: now, among: tables)?.table
+    }
+
+    /// The table, and the month table to read whole months from when the range only ends off a 1st.
+    static func source(for plan: QueryPlan, now: Now, among tables: [RollupTable]) -> (table: RollupTable, months: RollupTable?)? {
         guard let n = needs(plan, now: now) else { return nil }
-        return tables.filter { t in
-            (!n.dayGrain || t.grain == .day) && n.dims.isSubset(of: Set(t.dims))
-        }.min { $0.rows < $1.rows }
+        let fit = tables.filter { n.dims.isSubset(of: Set($0.dims)) }
+        if n.dayEnds && !n.dayGrain {
+            // A day table with its month table (same dimensions): the fewest day rows.
+            let pairs = fit.filter { $0.grain == .day }.compactMap { d in
+                fit.first { $0.grain == .month && $0.dims == d.dims }.map { (d, $0) }
+            }
+            if let best = pairs.min(by: { $0.0.rows < $1.0.rows }) { return (best.0, best.1) }
+            return nil
+        }
+        return fit.filter { !n.dayGrain || $0.grain == .day }.min { $0.rows < $1.rows }.map { ($0, nil) }
+    }
+
+    /// The whole months inside the plan's range, when there is at least one.
+    static func split(_ plan: QueryPlan) -> TimeRange? {
+        guard let t = plan.time else { return nil }
+        switch plan.shape {
+        case .compare, .groupCompare: return nil
+        default: break
+        }
+        let first = t.start.day == 1 ? t.start : Day(t.start.year, t.start.month, 1).adding(months: 1)
+        let last = Day(t.end.year, t.end.month, 1)
+        return first < last ? TimeRange(first, last) : nil
     }
 
     /// The plan compiled over the chosen table, or nil for the raw path.
     public static func compile(_ plan: QueryPlan, now: Now, dialect: SQLDialect, among tables: [RollupTable]) -> (RollupTable, CompiledQuery)? {
-        guard let t = table(for: plan, now: now, among: tables) else { return nil }
+        guard let (t, months) = source(for: plan, now: now, among: tables), let n = needs(plan, now: now) else { return nil }
         var c = SQLCompiler(dialect: dialect, now: now)
-        c.rollup = t
-        return (t, c.compile(plan))
+        let whole = months == nil ? nil : split(plan)
+        if n.view == nil && whole == nil {
+            c.rollup = t
+            return (t, c.compile(plan))
+        }
+        var view = RollupTable(name: viewName, dims: t.dims, grain: t.grain, rows: t.rows)
+        view.view = n.view
+        c.rollup = view
+        let q = c.compile(plan)
+        // The rows read: the table, or whole months from the month table and the days at the
+        // ends from the day table (a timestamp that is not a day's falls in exactly one part,
+        // compared as text like the plan's own range, which still applies on top).
+        var from = Fragment(t.name)
+        if let m = months, let w = whole {
+            from = Fragment("(SELECT * FROM \(m.name) WHERE created_at >= \(P) AND created_at < \(P) UNION ALL SELECT * FROM \(t.name) WHERE created_at < \(P) OR created_at >= \(P))",
+                            [.text(w.start.timestamp), .text(w.end.timestamp), .text(w.start.timestamp), .text(w.end.timestamp)])
+        }
+        // (The cache is SQLite: positional placeholders, the view's parameters first.)
+        var b = SQLBuilder(dialect: dialect)
+        b.append(n.view.map { definition(of: $0, over: t, from: from, now: now) } ?? Fragment("WITH \(viewName) AS (SELECT * FROM ") + from + Fragment(")"))
+        let w = (sql: b.sql, params: b.params)
+        // The statement may already start with its own WITH: the view joins that list.
+        let sql = q.sql.hasPrefix("WITH ") ? w.sql + ", " + q.sql.dropFirst(5) : w.sql + " " + q.sql
+        return (t, CompiledQuery(sql: sql, params: w.params + q.params, columns: q.columns, kinds: q.kinds))
+    }
+
+    static let viewName = "r_view"
+
+    /// `WITH r_view AS (…)`: the rows a view holds, from table t (and the open tickets).
+    static func definition(of v: RollupView, over t: RollupTable, from: Fragment, now: Now) -> Fragment {
+        let keys = (["created_at"] + t.dims).joined(separator: ", ")
+        // The open tickets at the table's grain.
+        let openKeys = ([t.grain == .day ? "created_at" : "month AS created_at"] + t.dims).joined(separator: ", ")
+        let c = RollupTable.countColumn
+        switch v {
+        case .flagged(.overdue):
+            // Closed late, plus open past due at `now`; rows without such a ticket left out,
+            // so that a group exists exactly when it has one.
+            return Fragment("WITH \(viewName) AS (SELECT \(keys), \(RollupTable.lateColumn) AS \(c) FROM ") + from
+                + Fragment(" AS s WHERE \(RollupTable.lateColumn) > 0 UNION ALL SELECT \(openKeys), \(c) FROM \(OpenTickets.name) WHERE due_at < \(P))", [.text(now.timestamp)])
+        case .flagged(let f):
+            let col = tallyFlags[f].flatMap(RollupTable.column) ?? "NULL"
+            return Fragment("WITH \(viewName) AS (SELECT \(keys), \(col) AS \(c) FROM ") + from + Fragment(" AS s WHERE \(col) > 0)")
+        case .overdueMeasured:
+            // Open tickets add to the 超期 count only; NULL elsewhere, which SUM skips.
+            let parts = RollupTable.valueColumns.filter { $0 != RollupTable.lateColumn }
+            return Fragment("WITH \(viewName) AS (SELECT \(keys), \(parts.joined(separator: ", ")), \(RollupTable.lateColumn) AS \(RollupTable.overdueColumn) FROM ") + from
+                + Fragment(" AS s UNION ALL SELECT \(openKeys), \(parts.map { "NULL AS \($0)" }.joined(separator: ", ")), (due_at < \(P)) * \(c) FROM \(OpenTickets.name))", [.text(now.timestamp)])
+        }
     }
 }

@@ -249,7 +249,8 @@ public struct SQLCompiler: Sendable {
                 c.append(Fragment("\(f.dimension.column) IN (\(f.values.map { _ in P }.joined(separator: ", ")))", f.values.map { .text($0) }))
             }
         }
-        for f in plan.flags where f != .repeatCaller { c.append(flagCondition(f)) }
+        // (A rollup view of the tickets with a flag already holds only those.)
+        for f in plan.flags where f != .repeatCaller && rollup?.absorbs(f) != true { c.append(flagCondition(f)) }
         for w in plan.content { c.append(Fragment("content LIKE \(P) ESCAPE '\\'", [.text("%" + escapeLike(w) + "%")])) }
         if plan.flags.contains(.repeatCaller) {
             // The caller has enough tickets under every other condition of the question.
