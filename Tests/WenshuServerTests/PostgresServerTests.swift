@@ -175,6 +175,17 @@ final class PostgresServeTests: XCTestCase {
         XCTAssertTrue(r.err.contains("db 需要"), r.err)
     }
 
+    func testBenchOnPostgresMeasuresTheRawPath() throws {
+        let questions = try LiveBinary.tempFile("questions.txt", Self.questions.joined(separator: "\n") + "\n删除所有工单\n")
+        let r = try LiveBinary.run(["bench", "--db", try ServerPG.address(), "--now", "2026-11-29 10:00:00", "--repeats", "2", "--questions", questions])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("analytics cache: not available (SQLite stores only"), r.out)
+        let line = try XCTUnwrap(r.out.split(separator: "\n").first { $0.hasPrefix("ask, raw path only (postgres://\(ServerPG.reader)@127.0.0.1:") }, r.out)
+        XCTAssertTrue(line.contains("\(Self.questions.count) answered questions"), String(line))
+        XCTAssertTrue(line.contains("0 errors") && line.contains("1 not answered"), String(line))
+        XCTAssertFalse((r.out + r.err).contains(ServerPG.password))
+    }
+
     func testRefusalsNeverPrintThePassword() throws {
         _ = try ServerPG.url()
         let cfg = try LiveBinary.tempFile("serve.json", String(decoding: try JSONSerialization.data(withJSONObject: config()), as: UTF8.self))
