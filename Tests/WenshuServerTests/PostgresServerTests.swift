@@ -121,6 +121,7 @@ final class PostgresServeTests: XCTestCase {
     func testServeOnPostgresAnswersAsOnSQLiteAndNeverPrintsThePassword() throws {
         let address = try ServerPG.address()
         let audit = NSTemporaryDirectory() + "wenshu-pg-audit-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: audit) }
         let pg = try LiveServer(config: config(["audit_log": audit]), db: address)
         defer { pg.stop() }
         let lite = try LiveServer(config: config())
