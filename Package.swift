@@ -74,12 +74,16 @@ let package = Package(
             name: "WenshuCoreTests",
             dependencies: ["WenshuCore", "WenshuImport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
-        .testTarget(name: "WenshuPostgresTests", dependencies: ["WenshuPostgres", "WenshuCore"]),
+        // The private PostgreSQL cluster the PostgreSQL and server tests share (test code only).
+        .target(name: "PGTestSupport", dependencies: ["WenshuPostgres", "WenshuCore"], path: "Tests/PGTestSupport"),
+        .testTarget(name: "WenshuPostgresTests", dependencies: ["WenshuPostgres", "WenshuCore", "PGTestSupport"]),
         .testTarget(
             name: "WenshuServerTests",
             dependencies: [
                 "WenshuServer",
                 "WenshuCore",
+                "WenshuPostgres",
+                "PGTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -16,10 +16,16 @@ import WenshuCore
 public final class PostgresStore: TicketStore, @unchecked Sendable {
     public let url: PostgresURL
     public let policy: SQLPolicy
-    let connection: PostgresConnection
-    let backendPID: Int32?
+    /// Replaced when the server ends the session (see `query`); only under `lock`.
+    private(set) var connection: PostgresConnection
+    private var pid: Int32?
     /// One statement at a time on a connection; the server gives each worker its own store.
     private let lock = NSLock()
+    private let pidLock = NSLock()
+    var backendPID: Int32? {
+        get { pidLock.lock(); defer { pidLock.unlock() }; return pid }
+        set { pidLock.lock(); pid = newValue; pidLock.unlock() }
+    }
 
     static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     static let logger = Logger(label: "wenshu.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -49,8 +55,13 @@ public final class PostgresStore: TicketStore, @unchecked Sendable {
         self.url = url
         self.policy = policy
         self.connection = connection
-        let pid = try? PostgresStore.run(connection, "SELECT pg_backend_pid()", []).rows.first?.first
-        if case .integer(let p)? = pid { backendPID = Int32(truncatingIfNeeded: p) } else { backendPID = nil }
+        self.pid = PostgresStore.backendPID(of: connection)
+    }
+
+    static func backendPID(of c: PostgresConnection) -> Int32? {
+        let pid = try? PostgresStore.run(c, "SELECT pg_backend_pid()", []).rows.first?.first
+        if case .integer(let p)? = pid { return Int32(truncatingIfNeeded: p) }
+        return nil
     }
 
     deinit { try? connection.close().wait() }
@@ -143,20 +154,48 @@ public final class PostgresStore: TicketStore, @unchecked Sendable {
     public func query(_ sql: String, _ params: [DBValue], rowCap: Int?) throws -> (columns: [String], rows: [[DBValue]], truncated: Bool) {
         lock.lock()
         defer { lock.unlock() }
+        do {
+            return try guarded(sql, params, rowCap: rowCap)
+        } catch let e where connection.isClosed || PostgresStore.sessionEnded(e) {
+            // The server ended the session (a restart, idle_session_timeout, pg_terminate_backend,
+            // a dropped network path). Without this, a long-running `serve` would answer `error`
+            // on that worker until restarted. Every statement is read-only, so one new
+            // connection and one retry are safe; if that fails too, the first error stands.
+            guard let fresh = try? PostgresStore.open(url) else { throw map(e, sql: sql) }
+            try? connection.close().wait()
+            connection = fresh
+            backendPID = PostgresStore.backendPID(of: fresh)
+            do { return try guarded(sql, params, rowCap: rowCap) } catch { throw map(error, sql: sql) }
+        } catch {
+            throw map(error, sql: sql)
+        }
+    }
+
+    /// Errors that mean the connection is gone (not that the statement failed).
+    static func sessionEnded(_ error: Error) -> Bool {
+        if error is ConnectionLost { return true }
+        guard let p = error as? PSQLError else { return false }
+        if let state = p.serverInfo?[.sqlState] { return ["57P01", "57P02", "57P03", "08000", "08003", "08006"].contains(state) }
+        return [.serverClosedConnection, .connectionError, .uncleanShutdown].contains(p.code)
+    }
+
+    /// The statement alone in a read-only transaction under the time cap; errors unmapped.
+    private func guarded(_ sql: String, _ params: [DBValue], rowCap: Int?) throws -> (columns: [String], rows: [[DBValue]], truncated: Bool) {
+        // PostgresNIO drops a statement written to a closed channel without failing its
+        // future, so a closed connection is never used, and no wait is unbounded: the server
+        // cancels at the time cap, so no reply long after it means the session is gone.
+        if connection.isClosed { throw ConnectionLost() }
         let ms = max(1, Int(policy.timeCap * 1000))
+        let limit = policy.timeCap + 15
         do {
-            _ = try PostgresStore.run(connection, "BEGIN TRANSACTION READ ONLY", [])
-            _ = try PostgresStore.run(connection, "SET LOCAL statement_timeout = \(ms)", [])
+            _ = try PostgresStore.run(connection, "BEGIN TRANSACTION READ ONLY", [], limit: limit)
+            _ = try PostgresStore.run(connection, "SET LOCAL statement_timeout = \(ms)", [], limit: limit)
         } catch {
-            _ = try? PostgresStore.run(connection, "ROLLBACK", [])
-            throw map(error, sql: sql)
+            if !connection.isClosed { _ = try? PostgresStore.run(connection, "ROLLBACK", [], limit: limit) }
+            throw error
         }
-        defer { _ = try? PostgresStore.run(connection, "ROLLBACK", []) }
-        do {
-            return try PostgresStore.run(connection, sql, params, rowCap: rowCap ?? policy.rowCap)
-        } catch {
-            throw map(error, sql: sql)
-        }
+        defer { if !connection.isClosed { _ = try? PostgresStore.run(connection, "ROLLBACK", [], limit: limit) } }
+        return try PostgresStore.run(connection, sql, params, rowCap: rowCap ?? policy.rowCap, limit: limit)
     }
 
     /// Cancels the running statement through a second connection (not from a signal handler).
@@ -166,8 +205,10 @@ public final class PostgresStore: TicketStore, @unchecked Sendable {
         try? c.close().wait()
     }
 
-    /// Runs one statement outside any guard (checks, transaction control, seeding).
-    static func run(_ c: PostgresConnection, _ sql: String, _ params: [DBValue], rowCap: Int = .max) throws -> (columns: [String], rows: [[DBValue]], truncated: Bool) {
+    /// Runs one statement outside any guard (checks, transaction control, seeding). With a
+    /// `limit` (seconds), a reply that does not come by then closes the connection and
+    /// throws `ConnectionLost`; without one (loading, index builds) the wait is unbounded.
+    static func run(_ c: PostgresConnection, _ sql: String, _ params: [DBValue], rowCap: Int = .max, limit: Double? = nil) throws -> (columns: [String], rows: [[DBValue]], truncated: Bool) {
         var binds = PostgresBindings(capacity: params.count)
         for p in params {
             switch p {
@@ -178,7 +219,16 @@ public final class PostgresStore: TicketStore, @unchecked Sendable {
             }
         }
         let box = Collector(cap: rowCap)
-        _ = try c.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) { row in box.add(row) }.wait()
+        let future = c.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) { row in box.add(row) }
+        if let limit {
+            let replied = DispatchSemaphore(value: 0)
+            future.whenComplete { _ in replied.signal() }
+            if replied.wait(timeout: .now() + limit) == .timedOut {
+                c.close().whenComplete { _ in }
+                throw ConnectionLost()
+            }
+        }
+        _ = try future.wait()
         return box.result()
     }
 
@@ -207,6 +257,11 @@ public final class PostgresStore: TicketStore, @unchecked Sendable {
         }
         return "\(error)"
     }
+}
+
+/// The connection is closed, or gave no reply long past the time cap.
+struct ConnectionLost: Error, CustomStringConvertible {
+    var description: String { "与 PostgreSQL 的连接已断开" }
 }
 
 /// A value sent as text with no declared type, so the server infers it from where it is

@@ -56,6 +56,8 @@ public struct ServerConfig: @unchecked Sendable {
     public var publicBaseURL: String?
     /// The raw `bots` object, for the bot endpoints.
     public var bots: [String: Any]
+    /// The store when `--db` is not given: a SQLite path or a `postgres://` address.
+    public var db: String?
 
     public init(tokens: [Token], limits: Limits = Limits(), auditLog: String? = nil, publicBaseURL: String? = nil, bots: [String: Any] = [:]) {
         self.tokens = tokens
@@ -131,6 +133,12 @@ public struct ServerConfig: @unchecked Sendable {
         var cfg = ServerConfig(tokens: tokens, limits: limits, auditLog: obj["audit_log"] as? String,
                                publicBaseURL: obj["public_base_url"] as? String, bots: obj["bots"] as? [String: Any] ?? [:])
         cfg.auditRequired = auditRequired
+        if let v = obj["db"] {
+            guard let d = v as? String, !d.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ConfigError("db 需要一个 SQLite 文件路径或 postgres://… 地址")
+            }
+            cfg.db = d
+        }
         return cfg
     }
 }

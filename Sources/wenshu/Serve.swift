@@ -15,7 +15,7 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "监听地址。")
     var host: String = "127.0.0.1"
 
-    @Option(name: .long, help: "配置文件（JSON）：tokens、limits、audit_log、bots。")
+    @Option(name: .long, help: "配置文件（JSON）：tokens、limits、audit_log、bots、db（不给 --db 时所用的工单库）。")
     var config: String
 
     /// The CLI's root is synchronous (the chat's terminal handling relies on plain threads
@@ -38,12 +38,17 @@ struct Serve: ParsableCommand {
     func serve() async throws {
         let cfg: ServerConfig
         do { cfg = try ServerConfig.load(config) } catch { throw ValidationError("配置文件有误：\(error)") }
+        // `--db` wins over the config's `db`; without either, the built-in demo store.
+        var store = self.store
+        if store.db == nil { store.db = cfg.db }
         let engine: Engine
         do { engine = try store.openEngine(analytics: .background) } catch let f as StoreFailure {
             FileHandle.standardError.write(Data("wenshu: \(f.message)\n".utf8))
             throw ExitCode(1)
         }
         let api = try WenshuAPI(engine: engine, config: cfg, now: try store.parsedNow())
+        // The store's label never carries a password (a postgres:// label is user@host:port/db).
+        FileHandle.standardError.write(Data("wenshu serve: store \(engine.store.label)\n".utf8))
         // 未诉先办: the morning warnings go to the configured chats by themselves.
         if let w = try WatchPushConfig.load(serveConfigPath: config), let sqlite = engine.store as? Database {
             let pusher = WatchPusher(config: w, dbPath: sqlite.path)

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import WenshuCore
 @testable import WenshuPostgres
+import PGTestSupport
 
 /// The same generated tickets in SQLite and in PostgreSQL, the same questions through both
 /// engines: the same statuses and the same rows (floats to 1e-9, relative).

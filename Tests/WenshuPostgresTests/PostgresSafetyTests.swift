@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import WenshuCore
 @testable import WenshuPostgres
+import PGTestSupport
 
 /// SQLite's guarantees in PostgreSQL's terms, against the real server.
 final class PostgresSafetyTests: XCTestCase {
@@ -64,6 +65,44 @@ final class PostgresSafetyTests: XCTestCase {
             XCTAssertEqual((e as? StoreError)?.code, .denied, "\(e)")
         }
         XCTAssertEqual(try store.query("SELECT COUNT(*) FROM tickets", [], rowCap: nil).rows.first?.first, .integer(20_000))
+    }
+
+    func testLearningTheCatalogIsNotBoundByTheQuestionCap() throws {
+        let s = try PostgresParityTests.stores()
+        var policy = SQLPolicy.tickets
+        policy.timeCap = 0.001
+        let store = try PostgresStore.connect(s.pg, policy: policy)
+        let places = "SELECT district, street, community, COUNT(*) FROM tickets GROUP BY district, street, community"
+        XCTAssertThrowsError(try store.query(places, [], rowCap: nil), "the premise: a question's statement this size is past 1 ms") { e in
+            XCTAssertEqual((e as? StoreError)?.code, .timeout, "\(e)")
+        }
+        let learned = try Catalog.learn(from: store)
+        XCTAssertEqual(learned.total, 20_000, "learning has its own budget, as on SQLite")
+        let lite = try Database.openReadOnly(s.sqlite)
+        lite.install(policy: .tickets)
+        XCTAssertEqual(learned.values(.district), try Catalog.learn(from: lite).values(.district))
+    }
+
+    func testSessionEndedByTheServerIsReopened() throws {
+        let s = try PostgresParityTests.stores()
+        let cluster = try PGCluster.shared()
+        let store = try PostgresStore.connect(s.pg)
+        let first = try XCTUnwrap(store.backendPID)
+        XCTAssertEqual(try store.query("SELECT COUNT(*) FROM tickets", [], rowCap: nil).rows.first?.first, .integer(20_000))
+        // As a restart, idle_session_timeout or an administrator would: the session ends.
+        try cluster.admin(["SELECT pg_terminate_backend(\(first))"])
+        for _ in 0..<100 where !store.connection.isClosed { Thread.sleep(forTimeInterval: 0.02) }
+        XCTAssertEqual(try store.query("SELECT COUNT(*) FROM tickets", [], rowCap: nil).rows.first?.first, .integer(20_000),
+                       "one new connection, one retry of the read-only statement")
+        XCTAssertNotEqual(store.backendPID, first)
+        // The new session keeps the guarantees: read-only, under the time cap.
+        XCTAssertThrowsError(try store.query("DELETE FROM tickets", [], rowCap: nil)) { e in
+            XCTAssertEqual((e as? StoreError)?.code, .denied, "\(e)")
+        }
+        // A statement that fails on a live connection is not retried: its error stands.
+        XCTAssertThrowsError(try store.query("SELECT no_such_column FROM tickets", [], rowCap: nil)) { e in
+            XCTAssertEqual((e as? StoreError)?.code, .notATicketStore, "\(e)")
+        }
     }
 
     func testRowCapTruncates() throws {

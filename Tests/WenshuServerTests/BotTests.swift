@@ -11,7 +11,8 @@ import XCTest
 
 /// Signed and encrypted webhook payloads, built per each platform's documentation, posted
 /// to the running server.
-final class BotTests: XCTestCase {
+/// `PostgresBotTests` runs them again with the same tickets in PostgreSQL.
+class BotTests: XCTestCase {
     static let dingSecret = "SEC-dingtalk-test-secret"
     static let wecomToken = "QDG6eK"
     static let wecomKey = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
@@ -19,8 +20,13 @@ final class BotTests: XCTestCase {
     static let feishuToken = "feishu-verification-token"
     static let feishuKey = "feishu-encrypt-key"
 
+    /// The engine over the store under test.
+    func makeEngine() throws -> Engine {
+        try Engine(path: ServerTests.store, resources: ServerTests.resources, now: ServerTests.now)
+    }
+
     func makeAPI(feishuBase: String = "http://127.0.0.1:9", encrypt: Bool = false, audit: String? = nil) throws -> WenshuAPI {
-        let engine = try Engine(path: ServerTests.store, resources: ServerTests.resources, now: ServerTests.now)
+        let engine = try makeEngine()
         var feishu: [String: Any] = ["app_id": "cli_test", "app_secret": "secret", "verification_token": BotTests.feishuToken,
                                      "api_base": feishuBase, "default_scope": [String: Any]()]
         if encrypt { feishu["encrypt_key"] = BotTests.feishuKey }

@@ -55,9 +55,10 @@ final class LiveServer {
     let output = Output()
 
     /// `openFiles` runs the server under `ulimit -n` (soft and hard), as on a host with a low limit.
-    init(config: [String: Any], db: String = ServerTests.store, now: String = "2026-11-29 10:00:00", openFiles: Int? = nil) throws {
+    /// `db: nil` leaves `--db` out (the config's `db` key, or the demo store, is used).
+    init(config: [String: Any], db: String? = ServerTests.store, now: String = "2026-11-29 10:00:00", openFiles: Int? = nil) throws {
         let cfg = try LiveBinary.tempFile("serve.json", String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self))
-        let args = ["serve", "--config", cfg, "--db", db, "--port", "0", "--now", now]
+        let args = ["serve", "--config", cfg] + (db.map { ["--db", $0] } ?? []) + ["--port", "0", "--now", now]
         if let openFiles {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", LiveBinary.path] + args

@@ -6,8 +6,9 @@ import XCTest
 @testable import WenshuCore
 @testable import WenshuServer
 
-/// The real server on 127.0.0.1, called over HTTP.
-final class ServerTests: XCTestCase {
+/// The real server on 127.0.0.1, called over HTTP. `PostgresServerTests` runs every test again
+/// with the same tickets in PostgreSQL (it overrides `makeEngine` and `placeholder`).
+class ServerTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let now = Now("2026-11-29 10:00:00")!
     static let resources: Resources = {
@@ -24,8 +25,16 @@ final class ServerTests: XCTestCase {
     static let cityToken = "city-token-0001"
     static let xihuToken = "xihu-token-0001"
 
+    /// The engine over the store under test (the server's workers share it).
+    func makeEngine() throws -> Engine {
+        try Engine(path: ServerTests.store, resources: ServerTests.resources, now: ServerTests.now)
+    }
+
+    /// How a bound value is written in the store's SQL dialect.
+    var placeholder: String { "?" }
+
     func makeAPI(limits: ServerConfig.Limits = .init(), audit: String? = nil) throws -> WenshuAPI {
-        let engine = try Engine(path: ServerTests.store, resources: ServerTests.resources, now: ServerTests.now)
+        let engine = try makeEngine()
         let cfg = ServerConfig(tokens: [
             .init(token: ServerTests.cityToken, name: "analyst", scope: nil),
             .init(token: ServerTests.xihuToken, name: "xihu-office", scope: Scope(level: .district, name: "西湖区")),
@@ -46,7 +55,7 @@ final class ServerTests: XCTestCase {
     func testAskMatchesTheEngineAndCSV() async throws {
         let api = try makeAPI()
         let app = buildApplication(api: api, host: "127.0.0.1", port: 0)
-        let engine = try Engine(path: ServerTests.store, resources: ServerTests.resources, now: ServerTests.now)
+        let engine = try makeEngine()
         var conv = Conversation()
         let direct = engine.ask("上个月各区工单量排名", conversation: &conv)
         try await app.test(.live) { client in
@@ -125,7 +134,7 @@ final class ServerTests: XCTestCase {
 
     func testScopeCannotBeEscaped() async throws {
         let app = buildApplication(api: try makeAPI(), host: "127.0.0.1", port: 0)
-        let engine = try Engine(path: ServerTests.store, resources: ServerTests.resources, now: ServerTests.now)
+        let engine = try makeEngine()
         let otherStreet = engine.catalog.districtsOfStreet.first { $0.value == ["拱墅区"] }!.key
         try await app.test(.live) { client in
             func ask(_ q: String, _ session: String = "x") async throws -> (HTTPResponse.Status, [String: Any]) {
@@ -144,7 +153,7 @@ final class ServerTests: XCTestCase {
             XCTAssertEqual(code, .forbidden)
             XCTAssertEqual(follow["status"] as? String, "denied")
             let (_, total) = try await ask("全市上个月工单量", "g")
-            XCTAssertTrue((total["sql"] as? String ?? "").contains("district = ?"), "whole-city words stay inside the scope")
+            XCTAssertTrue((total["sql"] as? String ?? "").contains("district = \(placeholder)"), "whole-city words stay inside the scope")
             let schema = json(try await client.execute(uri: "/v1/schema", method: .get, headers: auth(ServerTests.xihuToken)).body)
             let districts = ((schema["dimensions"] as? [String: Any])?["district"] as? [String: Any])?["values"] as? [[String: Any]]
             XCTAssertEqual(districts?.compactMap { $0["value"] as? String }, ["西湖区"])

@@ -44,9 +44,18 @@ public struct Catalog: Sendable, Codable {
             guard let s = source(dims) else { throw StoreError(.notATicketStore, "no table holds \(dims)") }
             return s
         }
+        // Another store (PostgreSQL) caps time per connection: learn on a connection of its own
+        // under the learning budget (with the question cap, a 10,000,000-ticket table could
+        // not be learned, and every question would fail at open).
+        var learner: TicketStore?
         func rows(_ sql: String) throws -> [[DBValue]] {
             if let sqlite = db as? Database { return try sqlite.query(sql, [], rowCap: 10_000_000, timeCap: learnSeconds).rows }
-            return try db.query(sql, [], rowCap: 10_000_000).rows
+            if learner == nil {
+                var policy = SQLPolicy.tickets
+                policy.timeCap = learnSeconds
+                learner = try db.reopen(policy: policy)
+            }
+            return try (learner ?? db).query(sql, [], rowCap: 10_000_000).rows
         }
         var c = Catalog()
         let p = try from(["district", "street", "community"])

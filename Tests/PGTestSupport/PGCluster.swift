@@ -5,19 +5,20 @@ import XCTest
 
 /// A private PostgreSQL cluster for the tests: initdb + pg_ctl in a temporary directory, on a
 /// free port of 127.0.0.1, started once per test process and stopped at exit. As root (CI), the
-/// server runs as the unprivileged `postgres` user (initdb refuses root).
-final class PGCluster: @unchecked Sendable {
-    let dir: String
-    let port: Int
-    let bin: String
-    static let admin = "wenshu_admin"
-    static let adminPassword = "adm-\(UUID().uuidString.prefix(8))"
+/// server runs as the unprivileged `postgres` user (initdb refuses root). A library of its own
+/// so that the PostgreSQL tests and the server tests share one cluster per test process.
+public final class PGCluster: @unchecked Sendable {
+    public let dir: String
+    public let port: Int
+    public let bin: String
+    public static let admin = "wenshu_admin"
+    public static let adminPassword = "adm-\(UUID().uuidString.prefix(8))"
 
     nonisolated(unsafe) private static var started: Result<PGCluster, Error>?
     private static let lock = NSLock()
 
     /// The shared cluster; skips the test (with the reason) when PostgreSQL is not installed.
-    static func shared() throws -> PGCluster {
+    public static func shared() throws -> PGCluster {
         lock.lock(); defer { lock.unlock() }
         if started == nil {
             guard let bin = binDirectory() else {
@@ -30,11 +31,11 @@ final class PGCluster: @unchecked Sendable {
         return try started!.get()
     }
 
-    static func stopShared() {
+    public static func stopShared() {
         if case .success(let c)? = started { c.stop() }
     }
 
-    static func binDirectory() -> String? {
+    public static func binDirectory() -> String? {
         let fm = FileManager.default
         // WENSHU_TEST_PG_BIN names the directory explicitly (an empty or wrong one shows the skip).
         if let forced = ProcessInfo.processInfo.environment["WENSHU_TEST_PG_BIN"] {
@@ -70,25 +71,25 @@ final class PGCluster: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    func url(user: String = PGCluster.admin, password: String? = PGCluster.adminPassword, database: String = "postgres") throws -> PostgresURL {
+    public func url(user: String = PGCluster.admin, password: String? = PGCluster.adminPassword, database: String = "postgres") throws -> PostgresURL {
         let pw = password.map { ":" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) } ?? ""
         return try PostgresURL(parsing: "postgres://\(user)\(pw)@127.0.0.1:\(port)/\(database)?sslmode=disable", environment: [:], pgpassFile: "/nonexistent")
     }
 
     /// Runs statements as the cluster's superuser (setup only).
-    func admin(_ sql: [String], database: String = "postgres") throws {
+    public func admin(_ sql: [String], database: String = "postgres") throws {
         let c = try PostgresStore.open(try url(database: database))
         defer { try? c.close().wait() }
         for s in sql { _ = try PostgresStore.run(c, s, []) }
     }
 
     /// A fresh database; `nil` source leaves it empty.
-    func createDatabase(_ name: String) throws {
+    public func createDatabase(_ name: String) throws {
         try admin(["DROP DATABASE IF EXISTS \(name)", "CREATE DATABASE \(name)"])
     }
 
     /// A login role that may only read `tickets` of `database` (the README's recipe).
-    func createReader(_ role: String, password: String, database: String) throws {
+    public func createReader(_ role: String, password: String, database: String) throws {
         try admin(["DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(role)') THEN CREATE ROLE \(role) LOGIN PASSWORD '\(password)'; END IF; END$$",
                    "GRANT CONNECT ON DATABASE \(database) TO \(role)"])
         try admin(["GRANT USAGE ON SCHEMA public TO \(role)", "GRANT SELECT ON tickets TO \(role)"], database: database)
@@ -101,7 +102,7 @@ final class PGCluster: @unchecked Sendable {
 
     /// Runs a tool and waits for it (posix_spawn + waitpid: Foundation's Process can miss the
     /// exit of a tool whose child outlives it, as pg_ctl's server does). Output goes to a file.
-    static func exec(_ tool: String, _ args: [String], cwd: String? = nil) throws {
+    public static func exec(_ tool: String, _ args: [String], cwd: String? = nil) throws {
         let log = (cwd ?? NSTemporaryDirectory()) + "/exec-\(UUID().uuidString).log"
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -126,7 +127,7 @@ final class PGCluster: @unchecked Sendable {
     }
 
     /// A port nobody listens on now (bound to port 0, then released).
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw NSError(domain: "PGCluster", code: 2) }
         defer { close(fd) }
