@@ -39,7 +39,9 @@ public struct StoreFingerprint: Hashable, Sendable, CustomStringConvertible {
 /// A build reads every ticket once (RollupScan) into a temporary file renamed into place when
 /// complete; a fold adds the tickets appended since, in one transaction on the cache file.
 enum RollupBuilder {
-    static let version = "3"
+    static let version = "4"
+    /// Numbers the rows of a rollup table (part of its primary key, never read by answers).
+    static let sequenceColumn = "seq"
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 
@@ -225,9 +227,15 @@ enum RollupBuilder {
         }
         for name in order {
             guard let t = scan.tables[name] else { continue }
-            let cols = ["created_at"] + t.dims + RollupTable.valueColumns
-            // No declared types: every value keeps the type it had in the store.
-            if create { try c.exec("CREATE TABLE \(name) (\(cols.joined(separator: ", ")))") }
+            let cols = ["created_at"] + t.dims + RollupTable.valueColumns + [RollupBuilder.sequenceColumn]
+            // No declared types: every value keeps the type it had in the store. Clustered by
+            // time (WITHOUT ROWID): a range reads neighbouring pages, no index-then-table lookups;
+            // `seq` keeps rows of one cell apart (a fold adds rows for cells already there).
+            if create {
+                try c.exec("CREATE TABLE \(name) (\(cols.joined(separator: ", ")), PRIMARY KEY (created_at, \(RollupBuilder.sequenceColumn))) WITHOUT ROWID")
+            }
+            var seq: Int64 = 0
+            if !create, case .integer(let m)? = try c.rows("SELECT max(\(RollupBuilder.sequenceColumn)) FROM \(name)").first?.first { seq = m }
             let stmt = try c.prepare("INSERT INTO \(name) VALUES (\(cols.map { _ in "?" }.joined(separator: ", ")))")
             defer { sqlite3_finalize(stmt) }
             let nd = t.dims.count, np = RollupScan.partCount, stride = RollupScan.Cells.stride
@@ -242,10 +250,11 @@ enum RollupBuilder {
                 vals.append(t.hours[i].isNaN ? .null : .real(t.hours[i]))
                 vals.append(.integer(t.ints[b + stride - 1]))
                 vals.append(part(np - 1))
+                seq += 1
+                vals.append(.integer(seq))
                 bindAll(vals, to: stmt)
                 guard sqlite3_step(stmt) == SQLITE_DONE else { throw Failure(description: String(cString: sqlite3_errmsg(c.db))) }
             }
-            if create { try c.exec("CREATE INDEX ix_\(name) ON \(name)(created_at)") }
             out.append(RollupTable(name: name, dims: t.dims, grain: t.grain, rows: t.count))
         }
         if create { try c.exec("CREATE TABLE \(OpenTickets.name) (\(OpenTickets.columns.joined(separator: ", ")))") }

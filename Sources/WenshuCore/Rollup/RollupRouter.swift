@@ -137,14 +137,16 @@ public enum RollupRouter {
         // The rows read: the table, or whole months from the month table and the days at the
         // ends from the day table (a timestamp that is not a day's falls in exactly one part,
         // compared as text like the plan's own range, which still applies on top).
+        // Columns named, never *: the tables also hold their row numbers, which no answer reads.
+        let cols = t.columns.joined(separator: ", ")
         var from = Fragment(t.name)
         if let m = months, let w = whole {
-            from = Fragment("(SELECT * FROM \(m.name) WHERE created_at >= \(P) AND created_at < \(P) UNION ALL SELECT * FROM \(t.name) WHERE created_at < \(P) OR created_at >= \(P))",
+            from = Fragment("(SELECT \(cols) FROM \(m.name) WHERE created_at >= \(P) AND created_at < \(P) UNION ALL SELECT \(cols) FROM \(t.name) WHERE created_at < \(P) OR created_at >= \(P))",
                             [.text(w.start.timestamp), .text(w.end.timestamp), .text(w.start.timestamp), .text(w.end.timestamp)])
         }
         // (The cache is SQLite: positional placeholders, the view's parameters first.)
         var b = SQLBuilder(dialect: dialect)
-        b.append(n.view.map { definition(of: $0, over: t, from: from, now: now) } ?? Fragment("WITH \(viewName) AS (SELECT * FROM ") + from + Fragment(")"))
+        b.append(n.view.map { definition(of: $0, over: t, from: from, now: now) } ?? Fragment("WITH \(viewName) AS (SELECT \(cols) FROM ") + from + Fragment(")"))
         let w = (sql: b.sql, params: b.params)
         // The statement may already start with its own WITH: the view joins that list.
         let sql = q.sql.hasPrefix("WITH ") ? w.sql + ", " + q.sql.dropFirst(5) : w.sql + " " + q.sql
