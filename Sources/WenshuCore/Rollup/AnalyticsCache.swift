@@ -81,6 +81,13 @@ public final class AnalyticsCache: @unchecked Sendable {
 
     public var isReady: Bool { current() != nil }
 
+    /// A cache file was read and kept (whether or not the store has changed since).
+    private var isLoaded: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return ready != nil
+    }
+
     /// The tables and their row counts (for `wenshu cache`).
     public var tables: [RollupTable] { current()?.tables ?? [] }
 
@@ -115,20 +122,27 @@ public final class AnalyticsCache: @unchecked Sendable {
     /// Brings the cache up to the store's state now (the caller waits): folds in the tickets
     /// appended since it was built when that is all that changed, else builds it again.
     public func refresh() {
+        exclusively {
+            do {
+                if let outcome = try RollupBuilder.fold(store: storePath, file: file, progress: progress) {
+                    load()
+                    if isLoaded { lastOutcome = outcome; return }
+                }
+            } catch {
+                progress?("分析缓存无法并入新增工单（\(error)），重新建立。")
+            }
+            buildNow()
+        }
+    }
+
+    /// Runs `body` unless a build or fold is already running (then returns at once).
+    private func exclusively(_ body: () -> Void) {
         lock.lock()
         if building { lock.unlock(); return }
         building = true
         lock.unlock()
         defer { lock.lock(); building = false; lock.unlock() }
-        do {
-            if let outcome = try RollupBuilder.fold(store: storePath, file: file, progress: progress) {
-                load()
-                if ready != nil { lastOutcome = outcome; return }
-            }
-        } catch {
-            progress?("分析缓存无法并入新增工单（\(error)），重新建立。")
-        }
-        buildNow()
+        body()
     }
 
     public func refreshInBackground() {
@@ -142,19 +156,14 @@ public final class AnalyticsCache: @unchecked Sendable {
     /// Builds the cache from scratch now (the caller waits). A failure (directory not
     /// writable, disk full) leaves answers on the raw SQL.
     public func rebuild() {
-        lock.lock()
-        if building { lock.unlock(); return }
-        building = true
-        lock.unlock()
-        defer { lock.lock(); building = false; lock.unlock() }
-        buildNow()
+        exclusively { buildNow() }
     }
 
     private func buildNow() {
         do {
             if try RollupBuilder.build(store: storePath, file: file, progress: progress) != nil {
                 load()
-                if ready != nil { lastOutcome = .built }
+                if isLoaded { lastOutcome = .built }
             } else {
                 lastProblem = "建立期间工单库有变化"
             }
