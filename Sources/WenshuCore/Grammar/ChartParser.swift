@@ -182,7 +182,7 @@ private struct Chart {
     private var byStart: [[Int]]
     private(set) var tagPresent: [Bool]
     /// Units by (start, end, tag id): a new unit is a repeat when one there has the same meaning.
-    private var seen: [Int: [Int]] = [:]
+    private var seen: [SpanKey: [Int]] = [:]
 
     init(tokens: [Token], wordIDs: [String: Int], tagCount: Int) {
         self.tokens = tokens
@@ -195,7 +195,7 @@ private struct Chart {
     /// tokens' own units, kept even when two lexicon entries mean the same).
     @discardableResult
     mutating func add(_ u: Unit, tag: Int, always: Bool = false) -> Bool {
-        let key = u.start << 32 | u.end << 16 | (tag + 1)
+        let key = SpanKey(start: u.start, end: u.end, tag: tag)
         if !always, let same = seen[key], same.contains(where: { units[$0].sem == u.sem && units[$0].tag == u.tag }) { return false }
         seen[key, default: []].append(units.count)
         units.append(u)
@@ -241,4 +241,9 @@ private struct Chart {
             }
         }
     }
+}
+
+/// A unit's span and tag id: hashed as three integers, never as strings.
+private struct SpanKey: Hashable {
+    let start: Int, end: Int, tag: Int
 }
