@@ -56,7 +56,7 @@ final class FuzzTests: XCTestCase {
 
     func testBotPayloadParsers() throws {
         CrashNote.install()
-        var rng = SplitMix(FuzzTests.seed &+ 1)
+        var rng = SeedRandom(FuzzTests.seed &+ 1)
         let crypto = try WeComCrypto(token: "QDG6eK", encodingAESKey: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", corpID: "wx5823bf96d3bd56c7")
         let seeds: [String] = [
             #"{"msgtype":"text","text":{"content":"上个月工单量"},"msgId":"m","conversationId":"c","senderStaffId":"u"}"#,
@@ -145,26 +145,10 @@ enum StatementCheck {
     }
 }
 
-/// SplitMix64: small, fast, and the same sequence everywhere for a seed.
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-    mutating func pick<T>(_ xs: [T]) -> T { xs[below(xs.count)] }
-}
-
 /// Questions built from the corpora, the lexicon, the store's own values and hostile
 /// fragments (huge numbers, SQL, control and combining characters), then mutated.
 struct QuestionGenerator {
-    var rng: SplitMix
+    var rng: SeedRandom
     let corpus: [String]
     let words: [String]
     static let numbers = [
@@ -182,7 +166,7 @@ struct QuestionGenerator {
     ]
 
     init(seed: UInt64, root: URL, catalog: Catalog) {
-        rng = SplitMix(seed)
+        rng = SeedRandom(seed)
         var corpus: [String] = []
         for f in ["positive.tsv", "negative.tsv"] {
             let text = (try? String(contentsOf: root.appendingPathComponent("Tests/WenshuCoreTests/Corpus/\(f)"), encoding: .utf8)) ?? ""
@@ -201,33 +185,33 @@ struct QuestionGenerator {
     }
 
     mutating func fragment() -> String {
-        switch rng.below(10) {
+        switch rng.int(10) {
         case 0, 1, 2: return rng.pick(words)
         case 3, 4: return rng.pick(QuestionGenerator.numbers)
         case 5: return rng.pick(QuestionGenerator.hostile)
-        case 6: return String(rng.pick(corpus).prefix(rng.below(12) + 1))
-        case 7: return String(Int64(bitPattern: rng.next()) >> rng.below(64))
-        case 8: return String(String.UnicodeScalarView((0..<(rng.below(3) + 1)).compactMap { _ in Unicode.Scalar(UInt32(rng.below(0x3_0000))) }))
+        case 6: return String(rng.pick(corpus).prefix(rng.int(12) + 1))
+        case 7: return String(Int64(bitPattern: rng.next()) >> rng.int(64))
+        case 8: return String(String.UnicodeScalarView((0..<(rng.int(3) + 1)).compactMap { _ in Unicode.Scalar(UInt32(rng.int(0x3_0000))) }))
         default: return rng.pick(corpus)
         }
     }
 
     mutating func next() -> String {
         var q: String
-        switch rng.below(4) {
-        case 0: q = (0..<(rng.below(6) + 1)).map { _ in fragment() }.joined()
+        switch rng.int(4) {
+        case 0: q = (0..<(rng.int(6) + 1)).map { _ in fragment() }.joined()
         default: q = rng.pick(corpus)
         }
-        for _ in 0..<rng.below(4) { q = mutate(q) }
+        for _ in 0..<rng.int(4) { q = mutate(q) }
         return q
     }
 
     mutating func mutate(_ q: String) -> String {
         var chars = Array(q)
-        let at = rng.below(chars.count + 1)
-        switch rng.below(6) {
+        let at = rng.int(chars.count + 1)
+        switch rng.int(6) {
         case 0: chars.insert(contentsOf: Array(fragment()), at: at)
-        case 1 where !chars.isEmpty: chars.removeSubrange(at..<min(chars.count, at + rng.below(4) + 1))
+        case 1 where !chars.isEmpty: chars.removeSubrange(at..<min(chars.count, at + rng.int(4) + 1))
         case 2:
             // Replace a run of digits (or a numeral) with another number.
             if let i = chars.firstIndex(where: { $0.isNumber }) {
@@ -236,8 +220,8 @@ struct QuestionGenerator {
                 chars.replaceSubrange(i..<j, with: Array(rng.pick(QuestionGenerator.numbers)))
             } else { chars.insert(contentsOf: Array(rng.pick(QuestionGenerator.numbers)), at: at) }
         case 3 where chars.count > 1:
-            let len = rng.below(min(8, chars.count)) + 1
-            let start = rng.below(chars.count - len + 1)
+            let len = rng.int(min(8, chars.count)) + 1
+            let start = rng.int(chars.count - len + 1)
             chars.insert(contentsOf: chars[start..<(start + len)], at: at)
         case 4: chars.insert(contentsOf: Array(rng.pick(QuestionGenerator.hostile)), at: at)
         default: chars.shuffle(using: &rng)
@@ -246,20 +230,20 @@ struct QuestionGenerator {
     }
 }
 
-extension SplitMix: RandomNumberGenerator {}
+extension SeedRandom: RandomNumberGenerator {}
 
 enum Mutator {
-    static func mutateBytes(_ base: [UInt8], rng: inout SplitMix) -> [UInt8] {
+    static func mutateBytes(_ base: [UInt8], rng: inout SeedRandom) -> [UInt8] {
         var b = base
-        for _ in 0..<(rng.below(6) + 1) {
-            let at = rng.below(b.count + 1)
-            switch rng.below(6) {
+        for _ in 0..<(rng.int(6) + 1) {
+            let at = rng.int(b.count + 1)
+            switch rng.int(6) {
             case 0 where at < b.count: b[at] = UInt8(truncatingIfNeeded: rng.next())
-            case 1 where at < b.count: b.removeSubrange(at..<min(b.count, at + rng.below(16) + 1))
-            case 2: b.insert(contentsOf: (0..<(rng.below(8) + 1)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }, at: at)
+            case 1 where at < b.count: b.removeSubrange(at..<min(b.count, at + rng.int(16) + 1))
+            case 2: b.insert(contentsOf: (0..<(rng.int(8) + 1)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }, at: at)
             case 3: b.insert(contentsOf: Array(rng.pick(["{", "}", "[", "]", "\"", ":", ",", "null", "1e999", "-0", "<", ">", "<![CDATA[", "]]>", "&#0;", "<!DOCTYPE x [<!ENTITY a \"aaaa\">]>", "\\u0000", "\\ud800"]).utf8), at: at)
             case 4 where b.count > 2: b = Array(b.prefix(at))
-            default: b.insert(contentsOf: b.prefix(rng.below(64)), at: at)
+            default: b.insert(contentsOf: b.prefix(rng.int(64)), at: at)
             }
         }
         return Array(b.prefix(1 << 14))

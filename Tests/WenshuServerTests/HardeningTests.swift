@@ -402,7 +402,7 @@ final class HardeningTests: XCTestCase {
     /// run out of descriptors; with the default cap (1,000, lowered to 960 by the limit) the
     /// oldest idle sockets make room for new ones.
     func testTwelveHundredIdleConnectionsDoNotStopARealRequest() throws {
-        let limit = raiseOpenFileLimit()
+        let limit = FileDescriptors.raiseLimit()
         // Uses fewer sockets only where this test process may not open 1,200 (the figure is printed).
         let count = min(1200, limit - 200)
         let server = try LiveServer(config: config(), openFiles: 1024)

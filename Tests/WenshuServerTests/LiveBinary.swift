@@ -195,15 +195,3 @@ struct RawHTTP {
     }
 }
 
-/// Raises this process's open-file limit to the hard limit (the idle-connection test holds
-/// well over a thousand sockets); returns the limit in force.
-func raiseOpenFileLimit() -> Int {
-    var r = rlimit()
-    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &r) == 0 else { return 1024 }
-    if r.rlim_cur < r.rlim_max {
-        var raised = r
-        raised.rlim_cur = r.rlim_max
-        if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { r = raised }
-    }
-    return Int(min(r.rlim_cur, 1 << 30))
-}
