@@ -170,7 +170,7 @@ final class RollupTests: XCTestCase {
                 byTable[t.name, default: 0] += 1
                 if q.sql.contains(OpenTickets.name) { byTable["r_open", default: 0] += 1 }
                 if q.sql.contains(RollupRouter.viewName) { byTable["view", default: 0] += 1 }
-                if q.sql.contains("WHERE created_at < ? OR created_at >= ?") { byTable["split", default: 0] += 1 }
+                if q.sql.range(of: #"FROM r_\w+_m WHERE created_at >= \? AND created_at < \? UNION ALL SELECT"#, options: .regularExpression) != nil { byTable["split", default: 0] += 1 }
             }
         }
         return (routed, byTable)
@@ -186,6 +186,9 @@ final class RollupTests: XCTestCase {
         XCTAssertGreaterThan(byTable["r_open"] ?? 0, 200, "\(byTable)")
         XCTAssertGreaterThan(byTable["view"] ?? 0, 400, "\(byTable)")
         XCTAssertGreaterThan(byTable["split"] ?? 0, 400, "\(byTable)")
+        // The recent-days tables answer ranges inside their days, alone or with months.
+        XCTAssertGreaterThan(byTable["r_scat_d"] ?? 0, 20, "\(byTable)")
+        XCTAssertGreaterThan(byTable["r_dept_d"] ?? 0, 20, "\(byTable)")
     }
 
     func testAppendedTicketsAreFoldedInAndOtherChangesRebuild() throws {
@@ -310,7 +313,9 @@ final class RollupTests: XCTestCase {
         let ytd = RollupRouter.compile({ var p = QueryPlan(); p.time = TimeRange(Day(2026, 1, 1), Day(2026, 11, 30)); return p }(), now: now, dialect: SQLiteDialect(), among: tables)
         XCTAssertEqual(ytd?.0.name, "r_total_d")
         XCTAssertEqual(ytd.map { $0.1.sql.contains("FROM r_total_m WHERE created_at >= ? AND created_at < ?") }, true)
-        XCTAssertEqual(ytd?.1.params.prefix(4), [.text("2026-01-01 00:00:00"), .text("2026-11-01 00:00:00"), .text("2026-01-01 00:00:00"), .text("2026-11-01 00:00:00")])
+        XCTAssertEqual(ytd?.1.params.prefix(4), [.text("2026-01-01 00:00:00"), .text("2026-11-01 00:00:00"), .text("2026-11-01 00:00:00"), .text("2026-11-30 00:00:00")])
+        // (Each part a range of its table's key: no day before the months is read.)
+        XCTAssertEqual(ytd.map { $0.1.sql.components(separatedBy: "UNION ALL").count }, 2)
         // The smallest table holding street (which one depends on the data).
         let street = try XCTUnwrap(route { $0.shape = .group(.street) })
         XCTAssertEqual(street, tables.filter { $0.dims.contains("street") && $0.grain == .month }.min { $0.rows < $1.rows }?.name)
@@ -337,6 +342,39 @@ final class RollupTests: XCTestCase {
         // Dimensions no single rollup holds together.
         XCTAssertNil(route { $0.setFilter(.department, "区城管局"); $0.shape = .group(.channel) })
         XCTAssertNil(route { $0.setFilter(.community, "北山社区"); $0.flags = [.urgent] })
+    }
+
+    func testRecentDaysTablesAnswerOnlyTheirDays() throws {
+        let tables = try XCTUnwrap(RollupTests.cache.current()).tables
+        let recent = try XCTUnwrap(tables.first { $0.name == "r_scat_d" })
+        let from = try XCTUnwrap(recent.daysFrom.flatMap(Day.init(parsing:)))
+        // Two months before the fixture's latest month, on a 1st.
+        XCTAssertEqual(from.day, 1)
+        XCTAssertEqual(tables.first { $0.name == "r_dept_d" }?.daysFrom, recent.daysFrom)
+        XCTAssertNil(tables.first { $0.name == "r_scat_m" }?.daysFrom)
+        func route(_ start: Day, _ end: Day) -> (RollupTable, CompiledQuery)? {
+            var p = QueryPlan()
+            p.time = TimeRange(start, end)
+            p.setFilter(.subcategory, "供水")
+            p.shape = .group(.street)
+            return RollupRouter.compile(p, now: Fixtures.now, dialect: SQLiteDialect(), among: tables)
+        }
+        // 今年以来: the months from r_scat_m, the days of this month from r_scat_d.
+        let ytd = try XCTUnwrap(route(Day(from.year, 1, 1), from.adding(months: 2).adding(days: 20)))
+        XCTAssertEqual(ytd.0.name, "r_scat_d")
+        XCTAssertTrue(ytd.1.sql.contains("FROM r_scat_m WHERE"))
+        // Days inside its range alone: the day table.
+        XCTAssertEqual(route(from.adding(days: 3), from.adding(days: 40))?.0.name, "r_scat_d")
+        // A day before its first: no table holds street and subcategory by that day.
+        XCTAssertNil(route(from.adding(days: -3), from.adding(days: 10)))
+        XCTAssertNil(route(from.adding(days: -40), from.adding(months: 1).adding(days: 3)))
+        // Whole months: the month table, whatever the day table holds.
+        XCTAssertEqual(route(from, from.adding(months: 1))?.0.name, "r_scat_m")
+        // All time is never in a recent table.
+        var all = QueryPlan()
+        all.setFilter(.subcategory, "供水")
+        all.shape = .trend(.day)
+        XCTAssertNotEqual(RollupRouter.table(for: all, now: Fixtures.now, among: tables)?.name, "r_scat_d")
     }
 
     func testCacheFollowsTheStoreAndNeverWritesIt() throws {

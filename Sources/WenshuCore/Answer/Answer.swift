@@ -24,6 +24,9 @@ public struct Answer: Sendable {
     public var lexicon: [String] = []
     public var segmentation: String = ""
     public var plan: QueryPlan?
+    /// The `now` the plan was compiled against (超期 compares with it), so that the statement
+    /// the analytics cache ran can be shown again exactly (`\sql`).
+    public var now: Now?
     public var truncated = false
 
     public init(question: String, status: Status) {

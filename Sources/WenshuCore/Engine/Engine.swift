@@ -152,6 +152,7 @@ public final class Engine: @unchecked Sendable {
         case .plan(let plan, let notes):
             let q = SQLCompiler(dialect: dialect, now: now).compile(plan)
             answer.plan = plan
+            answer.now = now
             answer.interpretation = Describe.interpretation(plan, notes: notes)
             answer.timeRange = plan.time
             answer.sql = q.sql

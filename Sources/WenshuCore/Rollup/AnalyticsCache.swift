@@ -105,9 +105,12 @@ public final class AnalyticsCache: @unchecked Sendable {
             }
             guard StoreFingerprint(path: storePath) == fp else { lastProblem = "工单库已变化"; return }
             var tables: [RollupTable] = []
-            for r in try db.query("SELECT name, grain, dims, nrows FROM rollup_tables", []).rows {
+            for r in try db.query("SELECT name, grain, dims, nrows, days_from, periods FROM rollup_tables", []).rows {
                 guard let name = r[0].stringValue, let g = r[1].stringValue.flatMap(RollupGrain.init(rawValue:)), let dims = r[2].stringValue else { continue }
-                tables.append(RollupTable(name: name, dims: dims.split(separator: ",").map(String.init), grain: g, rows: Int(r[3].doubleValue ?? 0)))
+                var t = RollupTable(name: name, dims: dims.split(separator: ",").map(String.init), grain: g, rows: r[3].doubleValue.flatMap { Int(exactly: $0.rounded()) } ?? 0)
+                t.daysFrom = r[4].stringValue
+                t.periods = r[5].doubleValue.flatMap { Int(exactly: $0.rounded()) } ?? 0
+                tables.append(t)
             }
             lock.lock()
             generation += 1
@@ -174,7 +177,7 @@ public final class AnalyticsCache: @unchecked Sendable {
     }
 
     static let metaPolicy = SQLPolicy(
-        tables: ["rollup_meta": ["key", "value"], "rollup_tables": ["name", "grain", "dims", "nrows"]],
+        tables: ["rollup_meta": ["key", "value"], "rollup_tables": ["name", "grain", "dims", "nrows", "days_from", "periods"]],
         functions: [], rowCap: 10_000, timeCap: 10)
 
     /// Answer statements may read the rollup tables and nothing else.

@@ -39,7 +39,7 @@ public struct StoreFingerprint: Hashable, Sendable, CustomStringConvertible {
 /// A build reads every ticket once (RollupScan) into a temporary file renamed into place when
 /// complete; a fold adds the tickets appended since, in one transaction on the cache file.
 enum RollupBuilder {
-    static let version = "5"
+    static let version = "6"
 
     /// The dimensions a table is indexed on (with the day): its first place or department,
     /// and its subcategory.
@@ -48,6 +48,24 @@ enum RollupBuilder {
         if let first = dims.first, ["district", "street", "department"].contains(first) { out.append(first) }
         if dims.contains("subcategory") { out.append("subcategory") }
         return out
+    }
+    /// The order rows are stored in within a day (month): the subcategory first (the
+    /// dimension most questions over the big tables name), unless the table is a department's;
+    /// then the table's own order, places from coarse to fine.
+    static func clusterOrder(_ dims: [String]) -> [String] {
+        guard dims.first != "department", let i = dims.firstIndex(of: "subcategory") else { return dims }
+        var out = dims
+        out.remove(at: i)
+        return ["subcategory"] + out
+    }
+    /// The order of two values of the time column (only the speed of writing depends on it).
+    static func timeOrder(_ a: DBValue, _ b: DBValue) -> Bool {
+        switch (a, b) {
+        case (.text(let x), .text(let y)): return x < y
+        case (.text, _): return false
+        case (_, .text): return true
+        default: return a.description < b.description
+        }
     }
     /// Numbers the rows of a rollup table (part of its primary key, never read by answers).
     static let sequenceColumn = "seq"
@@ -137,6 +155,7 @@ enum RollupBuilder {
             try c.exec("BEGIN")
             let top = try c.maxRowid()
             var scan = RollupScan()
+            scan.daysFrom = try recentStart(c)
             try scan.read(c.db, after: Int64.min, upTo: top, aggregate: true) { n in
                 progress?(String(format: "分析缓存：已读 %d 条工单，%.1f 秒", n, Date().timeIntervalSince(started)))
             }
@@ -145,11 +164,12 @@ enum RollupBuilder {
             tables = try write(scan, to: c, create: true)
             let rows = tables.reduce(0) { $0 + $1.rows }
             try c.exec("CREATE TABLE rollup_meta (key TEXT PRIMARY KEY, value TEXT)")
-            try c.exec("CREATE TABLE rollup_tables (name TEXT PRIMARY KEY, grain TEXT, dims TEXT, nrows INTEGER)")
+            try c.exec("CREATE TABLE rollup_tables (name TEXT PRIMARY KEY, grain TEXT, dims TEXT, nrows INTEGER, days_from TEXT, periods INTEGER)")
             try c.exec("INSERT INTO rollup_meta VALUES ('version', ?), ('store', ?), ('built_at', ?)",
                        [.text(version), .text(store), .text(ISO8601DateFormatter().string(from: Date()))])
             for t in tables {
-                try c.exec("INSERT INTO rollup_tables VALUES (?, ?, ?, ?)", [.text(t.name), .text(t.grain.rawValue), .text(t.dims.joined(separator: ",")), .integer(Int64(t.rows))])
+                try c.exec("INSERT INTO rollup_tables VALUES (?, ?, ?, ?, ?, ?)", [.text(t.name), .text(t.grain.rawValue), .text(t.dims.joined(separator: ",")),
+                                                                             .integer(Int64(t.rows)), t.daysFrom.map { .text($0) } ?? .null, .integer(Int64(t.periods))])
             }
             try c.exec("COMMIT")
             try c.exec("DETACH DATABASE src")
@@ -195,10 +215,11 @@ enum RollupBuilder {
         try old.read(c.db, after: Int64.min, upTo: basis.maxRowid, aggregate: false)
         guard old.count == basis.count, old.checksum == basis.checksum else { return nil }
         var scan = RollupScan()
+        scan.daysFrom = try c.rows("SELECT days_from FROM rollup_tables WHERE days_from IS NOT NULL LIMIT 1").first?.first?.stringValue
         try scan.read(c.db, after: basis.maxRowid, upTo: top, aggregate: true)
         scan.derive()
         let added = scan.tables.values.reduce(0) { $0 + $1.count }
-        guard basis.foldedRows + added <= max(10_000, basis.builtRows / 4) else { return nil }
+        guard basis.foldedRows + added <= max(20_000, basis.builtRows / 4) else { return nil }
         let tables = try write(scan, to: c, create: false)
         for t in tables { try c.exec("UPDATE rollup_tables SET nrows = nrows + ? WHERE name = ?", [.integer(Int64(t.rows)), .text(t.name)]) }
         guard let after = StoreFingerprint(path: store), after == before else { return nil }
@@ -208,6 +229,23 @@ enum RollupBuilder {
         progress?(String(format: "分析缓存：并入新增工单 %d 条（%d 行），%.1f 秒", scan.count, added, Date().timeIntervalSince(started)))
         return .folded(tickets: scan.count)
     }
+
+    /// Where the recent-days tables start: the 1st of the month two months before the latest
+    /// day with tickets (so 近30天, 近60天 and the days of this month are in them). Tickets dated
+    /// after tomorrow by the wall clock are left out of "latest" (a mistyped year would
+    /// otherwise leave the tables empty of every day questions ask about), unless every one is.
+    static func recentStart(_ c: Connection) throws -> String {
+        let tomorrow = Now.wallClock().day.adding(days: 2).timestamp
+        let ts = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'"
+        var latest = try c.rows("SELECT max(created_at) FROM src.tickets WHERE created_at GLOB \(ts) AND created_at < ?", [.text(tomorrow)]).first?.first?.stringValue
+        if latest == nil { latest = try c.rows("SELECT max(created_at) FROM src.tickets WHERE created_at GLOB \(ts)").first?.first?.stringValue }
+        guard let d = latest.flatMap(Day.init(parsing:)) else { return noDays }
+        return Day(d.year, d.month, 1).adding(months: -2).timestamp
+    }
+
+    /// The start of recent-days tables of a store without a dated ticket: no day a question
+    /// can name (years end at 9999) is at or after it, so the router never reads them.
+    static let noDays = "9999-99-99 00:00:00"
 
     static func loadBasis(_ c: Connection) throws -> Basis? {
         var m: [String: String] = [:]
@@ -231,9 +269,8 @@ enum RollupBuilder {
     static func write(_ scan: RollupScan, to c: Connection, create: Bool) throws -> [RollupTable] {
         var out: [RollupTable] = []
         let values = scan.values.values
-        let order: [String] = RollupLattice.entries.flatMap { e in
-            e.monthOnly ? [RollupLattice.tableName(e.name, .month)] : [RollupLattice.tableName(e.name, .day), RollupLattice.tableName(e.name, .month)]
-        }
+        let order: [String] = RollupLattice.entries.flatMap(RollupLattice.tableNames)
+        let recent = Set(RollupLattice.entries.filter { $0.monthOnly && $0.recentDays }.map { RollupLattice.tableName($0.name, .day) })
         for name in order {
             guard let t = scan.tables[name] else { continue }
             let cols = ["created_at"] + t.dims + RollupTable.valueColumns + [RollupBuilder.sequenceColumn]
@@ -248,7 +285,25 @@ enum RollupBuilder {
             let stmt = try c.prepare("INSERT INTO \(name) VALUES (\(cols.map { _ in "?" }.joined(separator: ", ")))")
             defer { sqlite3_finalize(stmt) }
             let nd = t.dims.count, np = RollupScan.partCount, stride = RollupScan.Cells.stride
-            for (i, k) in t.keys.enumerated() {
+            // Rows of one day (month) are stored in the order of clusterOrder's dimensions, so
+            // the rows an index finds for one subcategory or place sit on neighbouring pages:
+            // found one by one through the index, scattered rows cost a page each.
+            // (The first two dimensions of that order decide it: enough to keep a subcategory's or
+            // a place's rows together, and one integer compare per step of the sort.)
+            let pos = clusterOrder(t.dims).prefix(2).map { d in t.dims.firstIndex(of: d)! + 1 }
+            let sortKeys: [UInt64] = t.keys.map { k in
+                pos.reduce(UInt64(0)) { ($0 << 32) | UInt64(UInt32(bitPattern: k[$1])) }
+            }
+            // Days (months) in time order too: inserts then append to the table's b-tree.
+            let times = Set(t.keys.lazy.map { $0[0] }).sorted { RollupBuilder.timeOrder(values[Int($0)], values[Int($1)]) }
+            let rank = Dictionary(uniqueKeysWithValues: times.enumerated().map { ($1, $0) })
+            let timeRanks: [Int] = t.keys.map { rank[$0[0]] ?? 0 }
+            let sorted = t.keys.indices.sorted { a, b in
+                if timeRanks[a] != timeRanks[b] { return timeRanks[a] < timeRanks[b] }
+                return sortKeys[a] != sortKeys[b] ? sortKeys[a] < sortKeys[b] : a < b
+            }
+            for i in sorted {
+                let k = t.keys[i]
                 sqlite3_reset(stmt)
                 var vals: [DBValue] = [values[Int(k[0])]]
                 for j in 0..<nd { vals.append(values[Int(k[j + 1])]) }
@@ -271,7 +326,10 @@ enum RollupBuilder {
                     try c.exec("CREATE INDEX ix_\(name)_\(d) ON \(name)(\(d), created_at)")
                 }
             }
-            out.append(RollupTable(name: name, dims: t.dims, grain: t.grain, rows: t.count))
+            var table = RollupTable(name: name, dims: t.dims, grain: t.grain, rows: t.count)
+            if recent.contains(name) { table.daysFrom = scan.daysFrom ?? RollupBuilder.noDays }
+            table.periods = Set(t.keys.lazy.map { $0[0] }).count
+            out.append(table)
         }
         if create { try c.exec("CREATE TABLE \(OpenTickets.name) (\(OpenTickets.columns.joined(separator: ", ")))") }
         let stmt = try c.prepare("INSERT INTO \(OpenTickets.name) VALUES (\(OpenTickets.columns.map { _ in "?" }.joined(separator: ", ")))")
@@ -280,6 +338,13 @@ enum RollupBuilder {
             sqlite3_reset(stmt)
             bindAll(r + [.integer(1)], to: stmt)
             guard sqlite3_step(stmt) == SQLITE_DONE else { throw Failure(description: String(cString: sqlite3_errmsg(c.db))) }
+        }
+        // 超期 reads the open tickets of the plan's range (at day or month grain), often of one
+        // district: without these every answer with 超期 read all of them.
+        if create {
+            for cols in ["created_at", "month", "district, created_at", "district, month"] {
+                try c.exec("CREATE INDEX ix_\(OpenTickets.name)_\(cols.replacingOccurrences(of: ", ", with: "_")) ON \(OpenTickets.name)(\(cols))")
+            }
         }
         return out
     }

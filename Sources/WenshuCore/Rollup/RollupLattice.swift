@@ -14,6 +14,9 @@ public enum RollupLattice {
         /// Month only: at day grain these would have nearly as many rows as the store
         /// (1,000,000 tickets: scat 898k, dept 737k rows by day).
         public var monthOnly = false
+        /// With monthOnly: also a day table of the recent months only (RollupScan.daysFrom):
+        /// the days at the end of 今年以来 or in 近30天 without the whole history's rows.
+        public var recentDays = false
     }
 
     public static let entries: [Entry] = [
@@ -26,15 +29,23 @@ public enum RollupLattice {
         Entry(name: "kind", dims: ["kind", "channel", "status", "urgent"], source: "dkc"),
         Entry(name: "channel", dims: ["district", "channel", "kind"], source: "dkc"),
         Entry(name: "cat", dims: ["kind", "category", "subcategory", "status", "urgent"], source: nil),
-        Entry(name: "scat", dims: ["district", "street", "kind", "category", "subcategory"], source: nil, monthOnly: true),
+        // A category's share of all tickets names nothing else: a fifth of cat's rows.
+        Entry(name: "subcat", dims: ["category", "subcategory"], source: "cat"),
+        Entry(name: "scat", dims: ["district", "street", "kind", "category", "subcategory"], source: nil, monthOnly: true, recentDays: true),
         // By day for the questions of the last N days the benchmark mix asks most (a district's
         // streets by kind, a subcategory's complaints in a district, a department's tickets):
         // 1,000,000 tickets give 600k, 322k and 256k rows by day.
         Entry(name: "dcat", dims: ["district", "kind", "category", "subcategory"], source: nil),
         Entry(name: "skind", dims: ["district", "street", "kind"], source: nil),
         Entry(name: "ddept", dims: ["department", "district"], source: nil),
-        Entry(name: "dept", dims: ["department", "district", "kind", "category", "subcategory"], source: nil, monthOnly: true),
+        Entry(name: "dept", dims: ["department", "district", "kind", "category", "subcategory"], source: nil, monthOnly: true, recentDays: true),
     ]
+
+    /// The tables of an entry, as built: its month table, and its day table unless monthOnly
+    /// without recentDays.
+    static func tableNames(_ e: Entry) -> [String] {
+        e.monthOnly && !e.recentDays ? [tableName(e.name, .month)] : [tableName(e.name, .day), tableName(e.name, .month)]
+    }
 
     static func tableName(_ entry: String, _ grain: RollupGrain) -> String { "r_\(entry)_\(grain == .day ? "d" : "m")" }
 }

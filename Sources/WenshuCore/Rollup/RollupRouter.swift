@@ -100,13 +100,31 @@ public enum RollupRouter {
         let fit = tables.filter { n.dims.isSubset(of: Set($0.dims)) }
         if n.dayEnds && !n.dayGrain {
             // A day table with its month table (same dimensions): the fewest day rows.
-            let pairs = fit.filter { $0.grain == .day }.compactMap { d in
+            let whole = split(plan)
+            let pairs = fit.filter { $0.grain == .day && covers($0, plan, months: whole) }.compactMap { d in
                 fit.first { $0.grain == .month && $0.dims == d.dims }.map { (d, $0) }
             }
-            if let best = pairs.min(by: { $0.0.rows < $1.0.rows }) { return (best.0, best.1) }
+            if let best = pairs.min(by: { $0.0.rowsRead(days: 1) < $1.0.rowsRead(days: 1) }) { return (best.0, best.1) }
             return nil
         }
-        return fit.filter { !n.dayGrain || $0.grain == .day }.min { $0.rows < $1.rows }.map { ($0, nil) }
+        let days = plan.time.map { $0.end.ordinal - $0.start.ordinal }
+        return fit.filter { (!n.dayGrain || $0.grain == .day) && covers($0, plan, months: nil) }
+            .min { $0.rowsRead(days: days) < $1.rowsRead(days: days) }.map { ($0, nil) }
+    }
+
+    /// Whether table t holds every day the plan reads from it: all of its ranges, or with
+    /// `months` (whole months read from the month table) the days at either end.
+    static func covers(_ t: RollupTable, _ plan: QueryPlan, months: TimeRange?) -> Bool {
+        guard t.grain == .day, let from = t.daysFrom else { return true }
+        guard let r = plan.time else { return false }
+        var starts: [Day]
+        if let w = months {
+            starts = [r.start < w.start ? r.start : nil, w.end < r.end ? w.end : nil].compactMap { $0 }
+        } else {
+            starts = [r.start]
+            if let p = plan.previous { starts.append(p.start) }
+        }
+        return starts.allSatisfy { $0.timestamp >= from }
     }
 
     /// The whole months inside the plan's range, when there is at least one.
@@ -134,32 +152,69 @@ public enum RollupRouter {
         view.view = n.view
         c.rollup = view
         let q = c.compile(plan)
-        // The rows read: the table, or whole months from the month table and the days at the
-        // ends from the day table (a timestamp that is not a day's falls in exactly one part,
-        // compared as text like the plan's own range, which still applies on top).
+        // The view carries only the columns the statement names: SQLite copies every column of
+        // every row through a compound subquery, and the unused ones cost more than the sums.
+        let used = identifiers(in: q.sql)
+        let dims = t.dims.filter(used.contains)
+        let values = RollupTable.valueColumns.filter { col in used.contains(col) || n.view.map { reads($0, col) } ?? false }
+        let cols = (["created_at"] + dims + values).joined(separator: ", ")
+        // The rows read: the table, or whole months from the month table and the days at either
+        // end from the day table, each part a range of its primary key (an OR of two ranges
+        // would be read as one range over every day between them). The plan's own range
+        // still applies on top.
         // Columns named, never *: the tables also hold their row numbers, which no answer reads.
-        let cols = t.columns.joined(separator: ", ")
         var from = Fragment(t.name)
-        if let m = months, let w = whole {
-            from = Fragment("(SELECT \(cols) FROM \(m.name) WHERE created_at >= \(P) AND created_at < \(P) UNION ALL SELECT \(cols) FROM \(t.name) WHERE created_at < \(P) OR created_at >= \(P))",
-                            [.text(w.start.timestamp), .text(w.end.timestamp), .text(w.start.timestamp), .text(w.end.timestamp)])
+        if let m = months, let w = whole, let r = plan.time {
+            var parts = [Fragment("SELECT \(cols) FROM \(m.name) WHERE created_at >= \(P) AND created_at < \(P)", [.text(w.start.timestamp), .text(w.end.timestamp)])]
+            for (a, b) in [(r.start, w.start), (w.end, r.end)] where a < b {
+                parts.append(Fragment("SELECT \(cols) FROM \(t.name) WHERE created_at >= \(P) AND created_at < \(P)", [.text(a.timestamp), .text(b.timestamp)]))
+            }
+            from = Fragment("(") + parts.dropFirst().reduce(parts[0]) { $0 + Fragment(" UNION ALL ") + $1 } + Fragment(")")
         }
         // (The cache is SQLite: positional placeholders, the view's parameters first.)
         var b = SQLBuilder(dialect: dialect)
-        b.append(n.view.map { definition(of: $0, over: t, from: from, now: now) } ?? Fragment("WITH \(viewName) AS (SELECT \(cols) FROM ") + from + Fragment(")"))
+        b.append(n.view.map { definition(of: $0, dims: dims, values: values, grain: t.grain, from: from, now: now) }
+                 ?? Fragment("WITH \(viewName) AS (SELECT \(cols) FROM ") + from + Fragment(")"))
         let w = (sql: b.sql, params: b.params)
         // The statement may already start with its own WITH: the view joins that list.
         let sql = q.sql.hasPrefix("WITH ") ? w.sql + ", " + q.sql.dropFirst(5) : w.sql + " " + q.sql
         return (t, CompiledQuery(sql: sql, params: w.params + q.params, columns: q.columns, kinds: q.kinds))
     }
 
+    /// The identifiers of a statement the compiler wrote (its values are all parameters, so
+    /// no literal can hide or fake a column name).
+    static func identifiers(in sql: String) -> Set<String> {
+        var out: Set<String> = []
+        var word = ""
+        for ch in sql.unicodeScalars {
+            if ch == "_" || (ch.isASCII && (ch.properties.isAlphabetic || ("0"..."9").contains(ch))) {
+                word.unicodeScalars.append(ch)
+            } else if !word.isEmpty {
+                out.insert(word)
+                word = ""
+            }
+        }
+        if !word.isEmpty { out.insert(word) }
+        return out
+    }
+
+    /// Whether a view's definition reads a part column of the table under it.
+    static func reads(_ v: RollupView, _ column: String) -> Bool {
+        switch v {
+        case .flagged(.overdue): return column == RollupTable.lateColumn
+        case .flagged(let f): return tallyFlags[f].flatMap(RollupTable.column) == column
+        case .overdueMeasured: return column == RollupTable.lateColumn
+        }
+    }
+
     static let viewName = "r_view"
 
-    /// `WITH r_view AS (…)`: the rows a view holds, from table t (and the open tickets).
-    static func definition(of v: RollupView, over t: RollupTable, from: Fragment, now: Now) -> Fragment {
-        let keys = (["created_at"] + t.dims).joined(separator: ", ")
+    /// `WITH r_view AS (…)`: the rows a view holds, from the rows `from` of a table of this
+    /// grain (and the open tickets), with the dimension and part columns the statement reads.
+    static func definition(of v: RollupView, dims: [String], values: [String], grain: RollupGrain, from: Fragment, now: Now) -> Fragment {
+        let keys = (["created_at"] + dims).joined(separator: ", ")
         // The open tickets at the table's grain.
-        let openKeys = ([t.grain == .day ? "created_at" : "month AS created_at"] + t.dims).joined(separator: ", ")
+        let openKeys = ([grain == .day ? "created_at" : "month AS created_at"] + dims).joined(separator: ", ")
         let c = RollupTable.countColumn
         switch v {
         case .flagged(.overdue):
@@ -172,9 +227,10 @@ public enum RollupRouter {
             return Fragment("WITH \(viewName) AS (SELECT \(keys), \(col) AS \(c) FROM ") + from + Fragment(" AS s WHERE \(col) > 0)")
         case .overdueMeasured:
             // Open tickets add to the 超期 count only; NULL elsewhere, which SUM skips.
-            let parts = RollupTable.valueColumns.filter { $0 != RollupTable.lateColumn }
-            return Fragment("WITH \(viewName) AS (SELECT \(keys), \(parts.joined(separator: ", ")), \(RollupTable.lateColumn) AS \(RollupTable.overdueColumn) FROM ") + from
-                + Fragment(" AS s UNION ALL SELECT \(openKeys), \(parts.map { "NULL AS \($0)" }.joined(separator: ", ")), (due_at < \(P)) * \(c) FROM \(OpenTickets.name))", [.text(now.timestamp)])
+            let parts = values.filter { $0 != RollupTable.lateColumn }
+            let open = parts.map { "NULL AS \($0)" } + ["(due_at < \(P)) * \(c)"]
+            return Fragment("WITH \(viewName) AS (SELECT \((["created_at"] + dims + parts).joined(separator: ", ")), \(RollupTable.lateColumn) AS \(RollupTable.overdueColumn) FROM ") + from
+                + Fragment(" AS s UNION ALL SELECT \(openKeys), \(open.joined(separator: ", ")) FROM \(OpenTickets.name))", [.text(now.timestamp)])
         }
     }
 }

@@ -19,6 +19,9 @@ struct RollupScan {
     var tables: [String: Cells] = [:]
     /// Open tickets (closed_at IS NULL): day, month, dims, due_at.
     var open: [[DBValue]] = []
+    /// Where the recent-days tables start (RollupLattice.Entry.recentDays): tickets whose day
+    /// is at or after it (as text, like the router's ranges) are added to them. nil: none is.
+    var daysFrom: String?
     /// Rows read, their largest rowid, and an order-independent checksum of everything the
     /// cache is derived from (checked before folding, so a changed old row is noticed).
     var count = 0
@@ -131,15 +134,18 @@ struct RollupScan {
             }
             n += 1
         }
-        // Lattice entries read from the store, with where their dimensions sit in a row.
-        let direct: [(name: String, cols: [Int])] = RollupLattice.entries.filter { $0.source == nil }.map { e in
-            (RollupLattice.tableName(e.name, e.monthOnly ? .month : .day), e.dims.map { d in RollupScan.dims.firstIndex(of: d)! })
-        }
+        // Tables read from the store, with where their dimensions sit in a row, and whether
+        // they hold recent days only.
+        let direct: [(name: String, dims: [String], grain: RollupGrain, cols: [Int], recent: Bool)] =
+            RollupLattice.entries.filter { $0.source == nil }.flatMap { e in
+                let cols = e.dims.map { d in RollupScan.dims.firstIndex(of: d)! }
+                let main = (RollupLattice.tableName(e.name, e.monthOnly ? .month : .day), e.dims, e.monthOnly ? RollupGrain.month : .day, cols, false)
+                return e.monthOnly && e.recentDays ? [main, (RollupLattice.tableName(e.name, .day), e.dims, .day, cols, true)] : [main]
+            }
         // Worked on outside the dictionary (no lookup per ticket), put back at the end.
-        var cells: [Cells] = RollupLattice.entries.filter { $0.source == nil }.map { e in
-            let g: RollupGrain = e.monthOnly ? .month : .day
-            return tables.removeValue(forKey: RollupLattice.tableName(e.name, g)) ?? Cells(dims: e.dims, grain: g)
-        }
+        var cells: [Cells] = direct.map { d in tables.removeValue(forKey: d.name) ?? Cells(dims: d.dims, grain: d.grain) }
+        // Whether a day id is at or after daysFrom, by id.
+        var recentDay: [Int32: Bool] = [:]
         defer { for (d, c) in zip(direct, cells) { tables[d.name] = c } }
         let nd = RollupScan.dims.count
         let partBase = Int32(5 + nd)
@@ -178,7 +184,13 @@ struct RollupScan {
                 r.append(ValueIDs.value(stmt, Int32(4 + nd)))
                 open.append(r)
             }
+            let recent: Bool
+            if let r = recentDay[day] { recent = r } else {
+                if case .text(let d) = values.values[Int(day)], let from = daysFrom { recent = d >= from } else { recent = false }
+                recentDay[day] = recent
+            }
             for t in 0..<direct.count {
+                if direct[t].recent && !recent { continue }
                 var k = SIMD8<Int32>(repeating: -1)
                 k[0] = cells[t].grain == .day ? day : month
                 for (j, c) in direct[t].cols.enumerated() { k[j + 1] = ids[c] }

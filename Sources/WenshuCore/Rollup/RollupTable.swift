@@ -21,12 +21,24 @@ public struct RollupTable: Sendable, Hashable {
     public let rows: Int
     /// Set on the views the router writes over a table (RollupRouter.view): what its rows hold.
     var view: RollupView?
+    /// A day table of recent days only: it holds every ticket whose day (as text) is at or
+    /// after this timestamp, and none before. nil: every day.
+    public var daysFrom: String?
+    /// How many days (months) hold rows: with `rows`, how many rows a range of them reads.
+    public var periods = 0
 
     public init(name: String, dims: [String], grain: RollupGrain, rows: Int) {
         self.name = name
         self.dims = dims
         self.grain = grain
         self.rows = rows
+    }
+
+    /// About how many rows a range of `days` days reads (every row when nil: all time).
+    func rowsRead(days: Int?) -> Double {
+        guard let days, periods > 0 else { return Double(rows) }
+        let perPeriod = Double(rows) / Double(periods)
+        return perPeriod * max(1, grain == .day ? Double(days) : Double(days) / 30.4)
     }
 
     /// The compiler leaves out a flag the view's rows already satisfy.
