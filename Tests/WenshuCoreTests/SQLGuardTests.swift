@@ -63,6 +63,32 @@ final class SQLGuardTests: XCTestCase {
         XCTAssertEqual(try db.query("SELECT COUNT(*) FROM tickets", []).rows.count, 1, "the connection still works")
     }
 
+    func testAPreparedStatementIsReusedWithItsChecks() throws {
+        let db = try Database.openReadOnly(Fixtures.sharedStore)
+        db.install(policy: .tickets)
+        let sql = "SELECT COUNT(*) FROM tickets WHERE district = ?"
+        let all = try db.query("SELECT district, COUNT(*) FROM tickets WHERE district IS NOT NULL GROUP BY district", []).rows
+        XCTAssertGreaterThan(all.count, 2)
+        // The same text with other values: each answer its own, from the one prepared statement.
+        for r in all + all.reversed() {
+            XCTAssertEqual(try db.query(sql, [r[0]]).rows, [[r[1]]])
+        }
+        XCTAssertEqual(db.statements.count, 2)
+        // Still checked on reuse: the parameter count, and a statement stopped by the row cap
+        // leaves nothing half-read behind.
+        XCTAssertThrowsError(try db.query(sql, []))
+        XCTAssertEqual(try db.query("SELECT id FROM tickets", [], rowCap: 3).rows.count, 3)
+        XCTAssertEqual(try db.query("SELECT id FROM tickets", [], rowCap: 5).rows.count, 5)
+        // A refused statement is never kept; a stricter guard forgets what the old one allowed.
+        XCTAssertThrowsError(try db.query("SELECT * FROM sqlite_master", []))
+        XCTAssertNil(db.statements["SELECT * FROM sqlite_master"])
+        var strict = SQLPolicy.tickets
+        strict.tables = ["tickets": ["id"]]
+        db.install(policy: strict)
+        XCTAssertThrowsError(try db.query(sql, [all[0][0]])) { e in XCTAssertEqual((e as? StoreError)?.code, .denied) }
+        XCTAssertEqual(try db.query("SELECT COUNT(id) FROM tickets", []).rows.count, 1)
+    }
+
     func testReadOnlyConnectionCannotWriteEvenWithoutGuard() throws {
         let db = try Database.openReadOnly(Fixtures.sharedStore)
         XCTAssertThrowsError(try db.execute("DELETE FROM tickets"))

@@ -8,13 +8,28 @@ public final class Database: @unchecked Sendable {
     public let path: String
     /// Guard installed by `SQLGuard`; kept alive here because SQLite holds a raw pointer to it.
     var guardBox: AnyObject?
+    /// Statements already prepared and checked under the installed guard, by their text
+    /// (`SQLGuard.query`): the compiler writes the same text for every question of a shape,
+    /// values being parameters, and preparing costs more than running most rollup queries.
+    var statements: [String: OpaquePointer] = [:]
+    var statementOrder: [String] = []
+    static let statementCapacity = 128
 
     private init(handle: OpaquePointer, path: String) {
         self.handle = handle
         self.path = path
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        forgetStatements()
+        sqlite3_close_v2(handle)
+    }
+
+    func forgetStatements() {
+        for stmt in statements.values { sqlite3_finalize(stmt) }
+        statements = [:]
+        statementOrder = []
+    }
 
     /// Opens an existing store read-only. Never creates a file.
     /// `mapped`: read pages through mmap instead of copying them with pread — only for files

@@ -31,6 +31,8 @@ extension Database {
     public func install(policy: SQLPolicy) {
         let state = GuardState(policy: policy)
         guardBox = state
+        // Statements were checked against the old policy.
+        forgetStatements()
         let ctx = Unmanaged.passUnretained(state).toOpaque()
         sqlite3_set_authorizer(handle, { ctx, action, arg1, arg2, _, _ in
             let state = Unmanaged<GuardState>.fromOpaque(ctx!).takeUnretainedValue()
@@ -71,36 +73,10 @@ extension Database {
             throw StoreError(.denied, "internal: no SQL guard installed", sql: sql)
         }
         state.denied = nil
-        var stmt: OpaquePointer?
-        let bytes = Array(sql.utf8CString)
-        // The tail points into `bytes`: read it before the buffer goes away.
-        var rest = ""
-        let rc = bytes.withUnsafeBufferPointer { buf -> Int32 in
-            var tail: UnsafePointer<CChar>?
-            let rc = sqlite3_prepare_v3(handle, buf.baseAddress, Int32(buf.count), 0, &stmt, &tail)
-            if let tail { rest = String(cString: tail) }
-            return rc
-        }
-        guard rc == SQLITE_OK, let stmt else {
-            if let denied = state.denied {
-                throw StoreError(.denied, "SQL 校验未通过（\(denied)）。", sql: sql)
-            }
-            let msg = lastError
-            if msg.contains("no such table") || msg.contains("no such column") {
-                throw StoreError(.notATicketStore, "这不是一个工单库：\(msg)。", sql: sql)
-            }
-            throw StoreError(.prepare, "SQL 准备失败：\(msg)", sql: sql)
-        }
-        defer { sqlite3_finalize(stmt) }
-        if !rest.allSatisfy({ $0.isWhitespace || $0 == ";" }) {
-            throw StoreError(.denied, "SQL 校验未通过：只允许一条语句。", sql: sql)
-        }
-        guard sqlite3_stmt_readonly(stmt) != 0 else {
-            throw StoreError(.denied, "SQL 校验未通过：只允许只读语句。", sql: sql)
-        }
-        guard Int(sqlite3_bind_parameter_count(stmt)) == params.count else {
-            throw StoreError(.denied, "SQL 校验未通过：参数个数不符。", sql: sql)
-        }
+        let stmt = try prepared(sql, params: params, state: state)
+        // Reset when done, whatever happened: a statement left stepping would hold its read
+        // transaction open (an old snapshot, and no checkpoint of a WAL store).
+        defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
         bindAll(params, to: stmt)
         let n = Int(sqlite3_column_count(stmt))
         let columns = (0..<n).map { String(cString: sqlite3_column_name(stmt, Int32($0))) }
@@ -136,5 +112,56 @@ extension Database {
             rows.append(row)
         }
         return (columns, rows, truncated)
+    }
+
+    /// The statement for `sql`, prepared and checked once (one statement, read-only, as many
+    /// parameters as given, every table, column and function allowed by the authorizer at
+    /// prepare time; SQLite re-prepares under the same authorizer if the schema changes).
+    private func prepared(_ sql: String, params: [DBValue], state: GuardState) throws -> OpaquePointer {
+        if let stmt = statements[sql] {
+            guard Int(sqlite3_bind_parameter_count(stmt)) == params.count else {
+                throw StoreError(.denied, "SQL 校验未通过：参数个数不符。", sql: sql)
+            }
+            return stmt
+        }
+        var stmt: OpaquePointer?
+        let bytes = Array(sql.utf8CString)
+        // The tail points into `bytes`: read it before the buffer goes away.
+        var rest = ""
+        let rc = bytes.withUnsafeBufferPointer { buf -> Int32 in
+            var tail: UnsafePointer<CChar>?
+            let rc = sqlite3_prepare_v3(handle, buf.baseAddress, Int32(buf.count), UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, &tail)
+            if let tail { rest = String(cString: tail) }
+            return rc
+        }
+        guard rc == SQLITE_OK, let stmt else {
+            if let denied = state.denied {
+                throw StoreError(.denied, "SQL 校验未通过（\(denied)）。", sql: sql)
+            }
+            let msg = lastError
+            if msg.contains("no such table") || msg.contains("no such column") {
+                throw StoreError(.notATicketStore, "这不是一个工单库：\(msg)。", sql: sql)
+            }
+            throw StoreError(.prepare, "SQL 准备失败：\(msg)", sql: sql)
+        }
+        var keep = false
+        defer { if !keep { sqlite3_finalize(stmt) } }
+        if !rest.allSatisfy({ $0.isWhitespace || $0 == ";" }) {
+            throw StoreError(.denied, "SQL 校验未通过：只允许一条语句。", sql: sql)
+        }
+        guard sqlite3_stmt_readonly(stmt) != 0 else {
+            throw StoreError(.denied, "SQL 校验未通过：只允许只读语句。", sql: sql)
+        }
+        guard Int(sqlite3_bind_parameter_count(stmt)) == params.count else {
+            throw StoreError(.denied, "SQL 校验未通过：参数个数不符。", sql: sql)
+        }
+        if statementOrder.count >= Database.statementCapacity {
+            let old = statementOrder.removeFirst()
+            statements.removeValue(forKey: old).map { _ = sqlite3_finalize($0) }
+        }
+        statements[sql] = stmt
+        statementOrder.append(sql)
+        keep = true
+        return stmt
     }
 }
