@@ -96,8 +96,11 @@ public enum RollupRouter {
 
     /// The table, and the month table to read whole months from when the range only ends off a 1st.
     static func source(for plan: QueryPlan, now: Now, among tables: [RollupTable]) -> (table: RollupTable, months: RollupTable?)? {
-        guard let n = needs(plan, now: now) else { return nil }
-        let fit = tables.filter { n.dims.isSubset(of: Set($0.dims)) }
+        needs(plan, now: now).flatMap { source(for: plan, needs: $0, among: tables) }
+    }
+
+    static func source(for plan: QueryPlan, needs n: Needs, among tables: [RollupTable]) -> (table: RollupTable, months: RollupTable?)? {
+        let fit = tables.filter { n.dims.isSubset(of: $0.dimSet) }
         if n.dayEnds && !n.dayGrain {
             // A day table with its month table (same dimensions): the fewest day rows.
             let whole = split(plan)
@@ -141,7 +144,7 @@ public enum RollupRouter {
 
     /// The plan compiled over the chosen table, or nil for the raw path.
     public static func compile(_ plan: QueryPlan, now: Now, dialect: SQLDialect, among tables: [RollupTable]) -> (RollupTable, CompiledQuery)? {
-        guard let (t, months) = source(for: plan, now: now, among: tables), let n = needs(plan, now: now) else { return nil }
+        guard let n = needs(plan, now: now), let (t, months) = source(for: plan, needs: n, among: tables) else { return nil }
         var c = SQLCompiler(dialect: dialect, now: now)
         let whole = months == nil ? nil : split(plan)
         if n.view == nil && whole == nil {

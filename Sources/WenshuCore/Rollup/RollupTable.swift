@@ -27,9 +27,13 @@ public struct RollupTable: Sendable, Hashable {
     /// How many days (months) hold rows: with `rows`, how many rows a range of them reads.
     public var periods = 0
 
+    /// The same, for the router's subset tests.
+    let dimSet: Set<String>
+
     public init(name: String, dims: [String], grain: RollupGrain, rows: Int) {
         self.name = name
         self.dims = dims
+        self.dimSet = Set(dims)
         self.grain = grain
         self.rows = rows
     }
