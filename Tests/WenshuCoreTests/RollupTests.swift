@@ -160,7 +160,7 @@ final class RollupTests: XCTestCase {
         var routed = 0, byTable: [String: Int] = [:]
         for plan in plans {
             for now in [Fixtures.now, Now("2026-10-20 15:30:00")!] {
-                guard let (t, q) = RollupRouter.compile(plan, now: now, dialect: SQLiteDialect(), among: ready.tables) else { continue }
+                guard let (t, q) = RollupRouter.compile(plan, now: now, dialect: SQLiteDialect(), among: ready.tables, storeEnd: ready.storeEnd) else { continue }
                 let r = SQLCompiler(now: now).compile(plan)
                 XCTAssertEqual(q.columns, r.columns, file: file, line: line)
                 let a = try raw.query(r.sql, r.params, rowCap: 100_000).rows
@@ -170,6 +170,7 @@ final class RollupTests: XCTestCase {
                 byTable[t.name, default: 0] += 1
                 if q.sql.contains(OpenTickets.name) { byTable["r_open", default: 0] += 1 }
                 if q.sql.contains(RollupRouter.viewName) { byTable["view", default: 0] += 1 }
+                if RollupRouter.extended(plan, storeEnd: ready.storeEnd).time != plan.time { byTable["extended", default: 0] += 1 }
                 if q.sql.range(of: #"FROM r_\w+_m WHERE created_at >= \? AND created_at < \? UNION ALL SELECT"#, options: .regularExpression) != nil { byTable["split", default: 0] += 1 }
             }
         }
@@ -189,6 +190,8 @@ final class RollupTests: XCTestCase {
         // The recent-days tables answer ranges inside their days, alone or with months.
         XCTAssertGreaterThan(byTable["r_scat_d"] ?? 0, 20, "\(byTable)")
         XCTAssertGreaterThan(byTable["r_dept_d"] ?? 0, 20, "\(byTable)")
+        // (A timestamp not in the contract's form sorts after every range end: never extended here.)
+        XCTAssertEqual(byTable["extended"], nil, "\(byTable)")
     }
 
     func testAppendedTicketsAreFoldedInAndOtherChangesRebuild() throws {
@@ -196,6 +199,12 @@ final class RollupTests: XCTestCase {
         let cache = try XCTUnwrap(AnalyticsCache.open(store: path, mode: .build, directory: RollupTests.cacheDir(), progress: nil))
         XCTAssertEqual(cache.lastOutcome, .built)
         let plans = RollupTests.plans().enumerated().filter { $0.offset % 6 == 0 }.map(\.element)
+        // Ranges ending after the store's last ticket (今年以来, at 10:00 today) are read as whole months.
+        XCTAssertEqual(cache.current()?.storeEnd.map { $0 < "2026-11-29 10:00:00" }, true)
+        let ytd = RollupTests.plans().enumerated().filter { $0.offset % RollupTests.times.count == 7 && $0.offset % 4 == 3 }.map(\.element)
+        XCTAssertTrue(ytd.allSatisfy { $0.time == TimeRange(Day(2026, 1, 1), Day(2026, 11, 30)) })
+        let before = try differential(cache, path, ytd)
+        XCTAssertGreaterThan(before.byTable["extended"] ?? 0, 10, "\(before.byTable)")
         let w = try Database.openForWriting(path)
         // Appended: copies of tickets (open ones among them, some past due), and tickets on a
         // day and in a district the cache has never seen.
@@ -203,10 +212,14 @@ final class RollupTests: XCTestCase {
         INSERT INTO tickets SELECT 'N' || id, created_at, channel, kind, category, subcategory, district, street, community, address, content, department, status, urgent, due_at, closed_at, satisfaction, resolved, caller FROM tickets WHERE rowid % 5 = 0;
         INSERT INTO tickets VALUES ('N-new1', '2026-11-28 09:00:00', '电话', '投诉', '城市管理', '噪声扰民', '新城区', '新城街道', '新城社区', NULL, '噪声', '区城管局', '办理中', 1, '2026-11-01 18:00:00', NULL, NULL, NULL, 'CN1');
         INSERT INTO tickets VALUES ('N-new2', '2026-11-28 10:00:00', '微信', '举报', '城市管理', '噪声扰民', '新城区', '新城街道', '新城社区', NULL, '噪声', '区城管局', '已办结', 0, '2026-11-01 18:00:00', '2026-11-28 12:00:00', '不满意', 0, 'CN2');
+        INSERT INTO tickets VALUES ('N-next', '2026-11-30 08:00:00', '电话', '投诉', '城市管理', '噪声扰民', '西湖区', '北山街道', NULL, NULL, '噪声', '区城管局', '已受理', 0, '2026-12-03 18:00:00', NULL, NULL, NULL, 'CN3');
         """)
+        // A ticket after the ranges that end today: 本月 may no longer be read as all of November.
+        XCTAssertEqual(RollupRouter.extended({ var p = QueryPlan(); p.time = TimeRange(Day(2026, 11, 1), Day(2026, 11, 30)); return p }(), storeEnd: "2026-11-30 08:00:00").time?.end, Day(2026, 11, 30))
         XCTAssertFalse(cache.isReady, "a cache of another state answered")
         cache.refresh()
-        XCTAssertEqual(cache.lastOutcome, .folded(tickets: 302), cache.lastProblem ?? "")
+        XCTAssertEqual(cache.lastOutcome, .folded(tickets: 303), cache.lastProblem ?? "")
+        XCTAssertEqual(cache.current()?.storeEnd, "2026-11-30 08:00:00")
         XCTAssertTrue(cache.isReady)
         try differential(cache, path, plans)
 
@@ -316,6 +329,11 @@ final class RollupTests: XCTestCase {
         XCTAssertEqual(ytd?.1.params.prefix(4), [.text("2026-01-01 00:00:00"), .text("2026-11-01 00:00:00"), .text("2026-11-01 00:00:00"), .text("2026-11-30 00:00:00")])
         // (Each part a range of its table's key: no day before the months is read.)
         XCTAssertEqual(ytd.map { $0.1.sql.components(separatedBy: "UNION ALL").count }, 2)
+        // No ticket at or after the range's end: all of November is the same tickets, from the month table.
+        let ytdPlan: QueryPlan = { var p = QueryPlan(); p.time = TimeRange(Day(2026, 1, 1), Day(2026, 11, 30)); return p }()
+        XCTAssertEqual(RollupRouter.table(for: ytdPlan, now: now, among: tables, storeEnd: "2026-11-29 09:59:00"), tables.first { $0.name == "r_total_m" })
+        XCTAssertEqual(RollupRouter.table(for: ytdPlan, now: now, among: tables, storeEnd: "2026-11-30 00:00:00")?.name, "r_total_d")
+        XCTAssertEqual(RollupRouter.table(for: ytdPlan, now: now, among: tables, storeEnd: "2026/01/01")?.name, "r_total_d")
         // The smallest table holding street (which one depends on the data).
         let street = try XCTUnwrap(route { $0.shape = .group(.street) })
         XCTAssertEqual(street, tables.filter { $0.dims.contains("street") && $0.grain == .month }.min { $0.rows < $1.rows }?.name)

@@ -7,6 +7,7 @@ public enum JSONValue: Sendable {
 
     public func render() -> String {
         var s = ""
+        s.reserveCapacity(2048)
         write(&s)
         return s
     }
@@ -39,6 +40,12 @@ public enum JSONValue: Sendable {
 
     static func quote(_ t: String, into s: inout String) {
         s += "\""
+        // Most strings (names, SQL, Chinese text) need no escape: copied whole.
+        if !t.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            s += t
+            s += "\""
+            return
+        }
         for u in t.unicodeScalars {
             switch u {
             case "\"": s += "\\\""

@@ -24,6 +24,8 @@ public final class AnalyticsCache: @unchecked Sendable {
         let tables: [RollupTable]
         let fingerprint: StoreFingerprint
         let generation: Int
+        /// The largest text `created_at` in the store (RollupRouter.Extent); nil: not known.
+        var storeEnd: String?
     }
 
     /// Rows of recent statements (ResultCache.swift), nil when switched off.
@@ -114,7 +116,7 @@ public final class AnalyticsCache: @unchecked Sendable {
             }
             lock.lock()
             generation += 1
-            ready = Ready(tables: tables, fingerprint: fp, generation: generation)
+            ready = Ready(tables: tables, fingerprint: fp, generation: generation, storeEnd: m["store_end"])
             lastProblem = nil
             lock.unlock()
         } catch {
@@ -220,7 +222,7 @@ extension Engine {
 
     private func runUncached(_ plan: QueryPlan, raw q: CompiledQuery, now: Now, rowCap: Int?) throws -> (result: (columns: [String], rows: [[DBValue]], truncated: Bool), source: String) {
         if let cache = analytics, let ready = cache.current(),
-           let (table, rq) = RollupRouter.compile(plan, now: now, dialect: dialect, among: ready.tables) {
+           let (table, rq) = RollupRouter.compile(plan, now: now, dialect: dialect, among: ready.tables, storeEnd: ready.storeEnd) {
             do {
                 if analyticsConnection?.generation != ready.generation {
                     analyticsConnection = nil
@@ -238,7 +240,7 @@ extension Engine {
 
     /// The statement the rollup path would run for a plan (nil: raw), for `\sql` and tests.
     public func rollupQuery(for plan: QueryPlan, now: Now) -> (table: String, query: CompiledQuery)? {
-        guard let ready = analytics?.current(), let (t, q) = RollupRouter.compile(plan, now: now, dialect: dialect, among: ready.tables) else { return nil }
+        guard let ready = analytics?.current(), let (t, q) = RollupRouter.compile(plan, now: now, dialect: dialect, among: ready.tables, storeEnd: ready.storeEnd) else { return nil }
         return (t.name, q)
     }
 }

@@ -39,7 +39,7 @@ public struct StoreFingerprint: Hashable, Sendable, CustomStringConvertible {
 /// A build reads every ticket once (RollupScan) into a temporary file renamed into place when
 /// complete; a fold adds the tickets appended since, in one transaction on the cache file.
 enum RollupBuilder {
-    static let version = "6"
+    static let version = "7"
 
     /// The dimensions a table is indexed on (with the day): its first place or department,
     /// and its subcategory.
@@ -168,6 +168,7 @@ enum RollupBuilder {
             try c.exec("CREATE TABLE rollup_tables (name TEXT PRIMARY KEY, grain TEXT, dims TEXT, nrows INTEGER, days_from TEXT, periods INTEGER)")
             try c.exec("INSERT INTO rollup_meta VALUES ('version', ?), ('store', ?), ('built_at', ?)",
                        [.text(version), .text(store), .text(ISO8601DateFormatter().string(from: Date()))])
+            try saveStoreEnd(c, after: Int64.min, upTo: top, previous: nil)
             for t in tables {
                 try c.exec("INSERT INTO rollup_tables VALUES (?, ?, ?, ?, ?, ?)", [.text(t.name), .text(t.grain.rawValue), .text(t.dims.joined(separator: ",")),
                                                                              .integer(Int64(t.rows)), t.daysFrom.map { .text($0) } ?? .null, .integer(Int64(t.periods))])
@@ -222,6 +223,7 @@ enum RollupBuilder {
         let added = scan.tables.values.reduce(0) { $0 + $1.count }
         guard basis.foldedRows + added <= max(20_000, basis.builtRows / 4) else { return nil }
         let tables = try write(scan, to: c, create: false)
+        try saveStoreEnd(c, after: basis.maxRowid, upTo: top, previous: try c.rows("SELECT value FROM rollup_meta WHERE key = 'store_end'").first?.first?.stringValue)
         for t in tables { try c.exec("UPDATE rollup_tables SET nrows = nrows + ? WHERE name = ?", [.integer(Int64(t.rows)), .text(t.name)]) }
         guard let after = StoreFingerprint(path: store), after == before else { return nil }
         try saveBasis(Basis(fingerprint: before, maxRowid: top, count: basis.count + scan.count, checksum: basis.checksum &+ scan.checksum,
@@ -247,6 +249,18 @@ enum RollupBuilder {
     /// The start of recent-days tables of a store without a dated ticket: no day a question
     /// can name (years end at 9999) is at or after it, so the router never reads them.
     static let noDays = "9999-99-99 00:00:00"
+
+    /// Records the largest text `created_at` of the rows read (with the one recorded before a
+    /// fold), compared as SQLite compares them: no ticket's `created_at` is at or after a range
+    /// end beyond it (RollupRouter.extended). Without any text value nothing is recorded.
+    static func saveStoreEnd(_ c: Connection, after: Int64, upTo: Int64, previous: String?) throws {
+        let r = try c.rows("SELECT max(v) FROM (SELECT ? AS v UNION ALL SELECT max(created_at) FROM src.tickets WHERE rowid > ? AND rowid <= ? AND typeof(created_at) = 'text')",
+                           [previous.map { .text($0) } ?? .null, .integer(after), .integer(upTo)])
+        try c.exec("DELETE FROM rollup_meta WHERE key = 'store_end'")
+        if let end = r.first?.first?.stringValue {
+            try c.exec("INSERT INTO rollup_meta VALUES ('store_end', ?)", [.text(end)])
+        }
+    }
 
     static func loadBasis(_ c: Connection) throws -> Basis? {
         var m: [String: String] = [:]

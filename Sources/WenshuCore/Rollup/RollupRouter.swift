@@ -90,8 +90,24 @@ public enum RollupRouter {
     }
 
     /// The smallest table that answers the plan exactly.
-    public static func table(for plan: QueryPlan, now: Now, among tables: [RollupTable]) -> RollupTable? {
-        source(for: plan, now: now, among: tables)?.table
+    public static func table(for plan: QueryPlan, now: Now, among tables: [RollupTable], storeEnd: String? = nil) -> RollupTable? {
+        source(for: extended(plan, storeEnd: storeEnd), now: now, among: tables)?.table
+    }
+
+    /// The plan with each range's end moved to the next 1st when no ticket of the store is at or
+    /// after that end (`storeEnd`, the largest text created_at, is before it): the same tickets,
+    /// so 今年以来 or 本月 read whole months, not the days of the month so far. Only where rows are
+    /// read from is decided on it; the statement keeps the plan's own range.
+    static func extended(_ plan: QueryPlan, storeEnd: String?) -> QueryPlan {
+        guard let storeEnd else { return plan }
+        func extend(_ r: TimeRange?) -> TimeRange? {
+            guard let r, r.end.day != 1, storeEnd.utf8.lexicographicallyPrecedes(r.end.timestamp.utf8) else { return r }
+            return TimeRange(r.start, Day(r.end.year, r.end.month, 1).adding(months: 1))
+        }
+        var p = plan
+        p.time = extend(plan.time)
+        p.previous = extend(plan.previous)
+        return p
     }
 
     /// The table, and the month table to read whole months from when the range only ends off a 1st.
@@ -143,10 +159,11 @@ public enum RollupRouter {
     }
 
     /// The plan compiled over the chosen table, or nil for the raw path.
-    public static func compile(_ plan: QueryPlan, now: Now, dialect: SQLDialect, among tables: [RollupTable]) -> (RollupTable, CompiledQuery)? {
-        guard let n = needs(plan, now: now), let (t, months) = source(for: plan, needs: n, among: tables) else { return nil }
+    public static func compile(_ plan: QueryPlan, now: Now, dialect: SQLDialect, among tables: [RollupTable], storeEnd: String? = nil) -> (RollupTable, CompiledQuery)? {
+        let routed = extended(plan, storeEnd: storeEnd)
+        guard let n = needs(routed, now: now), let (t, months) = source(for: routed, needs: n, among: tables) else { return nil }
         var c = SQLCompiler(dialect: dialect, now: now)
-        let whole = months == nil ? nil : split(plan)
+        let whole = months == nil ? nil : split(routed)
         if n.view == nil && whole == nil {
             c.rollup = t
             return (t, c.compile(plan))
@@ -167,7 +184,7 @@ public enum RollupRouter {
         // still applies on top.
         // Columns named, never *: the tables also hold their row numbers, which no answer reads.
         var from = Fragment(t.name)
-        if let m = months, let w = whole, let r = plan.time {
+        if let m = months, let w = whole, let r = routed.time {
             var parts = [Fragment("SELECT \(cols) FROM \(m.name) WHERE created_at >= \(P) AND created_at < \(P)", [.text(w.start.timestamp), .text(w.end.timestamp)])]
             for (a, b) in [(r.start, w.start), (w.end, r.end)] where a < b {
                 parts.append(Fragment("SELECT \(cols) FROM \(t.name) WHERE created_at >= \(P) AND created_at < \(P)", [.text(a.timestamp), .text(b.timestamp)]))
