@@ -22,15 +22,22 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "压测所用的 wrk 脚本。")
     var mix = "scripts/load/mix.lua"
 
-    @Option(name: .long, help: "压测的并发连接数。")
-    var connections = 16
+    @Option(name: .long, help: "压测的并发连接数，可用逗号给出几个（如 16,32），各压测一次。")
+    var connections = "16"
+
+    /// The connection counts asked for, each 1…10000.
+    var connectionCounts: [Int]? {
+        let parts = connections.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.count <= 8, parts.allSatisfy({ $0.map { (1...10_000).contains($0) } ?? false }) else { return nil }
+        return parts.compactMap { $0 }
+    }
 
     @Option(name: .long, help: "每次压测的秒数。")
     var seconds = 20
 
     func validate() throws {
         guard (1...100_000).contains(repeats) else { throw ValidationError("--repeats 需要 1…100000。") }
-        guard (1...10_000).contains(connections) else { throw ValidationError("--connections 需要 1…10000。") }
+        guard connectionCounts != nil else { throw ValidationError("--connections 需要 1…10000 的整数，至多 8 个，用逗号分开。") }
         guard (1...3_600).contains(seconds) else { throw ValidationError("--seconds 需要 1…3600。") }
     }
 
@@ -81,7 +88,7 @@ struct Bench: ParsableCommand {
         try CacheBench.run(store: store, now: now, questionsFile: self.questions, each: each)
         if serve {
             ServeBench.run(.init(db: store.db ?? DemoStore.path, now: store.now, mix: mix, questions: self.questions,
-                                 connections: connections, seconds: seconds))
+                                 connections: connectionCounts ?? [16], seconds: seconds))
         }
     }
 }

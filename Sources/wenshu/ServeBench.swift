@@ -13,7 +13,7 @@ enum ServeBench {
         var now: String?
         var mix: String
         var questions: String?
-        var connections: Int
+        var connections: [Int]
         var seconds: Int
     }
 
@@ -31,12 +31,14 @@ enum ServeBench {
             }
             defer { server.stop() }
             let source = server.source(of: "上个月工单量", token: token) ?? "?"
-            var args = ["-t2", "-c\(o.connections)", "-d\(o.seconds)s", "-s", o.mix, "http://127.0.0.1:\(server.port)", "--", token]
-            if let q = o.questions { args.append(q) }
-            let out = capture(wrk, args)
-            let lines = out.split(separator: "\n").filter { $0.hasPrefix("requests ") || $0.hasPrefix("latency p50") }
-            print("serve (\(label); 上个月工单量 from \(source)), wrk -t2 -c\(o.connections) -d\(o.seconds)s: " + lines.joined(separator: "; ")
-                  + String(format: "; peak RSS %.0f MB", Double(server.peakRSSKiB()) / 1024))
+            for c in o.connections {
+                var args = ["-t2", "-c\(c)", "-d\(o.seconds)s", "-s", o.mix, "http://127.0.0.1:\(server.port)", "--", token]
+                if let q = o.questions { args.append(q) }
+                let out = capture(wrk, args)
+                let lines = out.split(separator: "\n").filter { $0.hasPrefix("requests ") || $0.hasPrefix("latency p50") }
+                print("serve (\(label); 上个月工单量 from \(source)), wrk -t2 -c\(c) -d\(o.seconds)s: " + lines.joined(separator: "; ")
+                      + String(format: "; peak RSS %.0f MB", Double(server.peakRSSKiB()) / 1024))
+            }
         }
     }
 

@@ -14,18 +14,28 @@ final class CLITests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: qs) }
         let mix = Fixtures.packageRoot.appendingPathComponent("scripts/load/mix.lua").path
         let (code, out, err) = try run(["bench", "--db", Fixtures.sharedStore, "--now", "2026-11-29 10:00:00", "--repeats", "1",
-                                        "--questions", qs, "--serve", "--seconds", "1", "--connections", "2", "--mix", mix])
+                                        "--questions", qs, "--serve", "--seconds", "1", "--connections", "2,3", "--mix", mix])
         XCTAssertEqual(code, 0, err)
+        // One wrk run per connection count, with the cache and then without.
         let runs = out.split(separator: "\n").filter { $0.hasPrefix("serve (") }
-        XCTAssertEqual(runs.count, 2, out)
-        guard runs.count == 2 else { return }
-        XCTAssertTrue(runs[0].contains("from rollup:"), String(runs[0]))
-        XCTAssertTrue(runs[1].contains("from tickets"), String(runs[1]))
+        XCTAssertEqual(runs.count, 4, out)
+        guard runs.count == 4 else { return }
+        XCTAssertTrue(runs[0].contains("from rollup:") && runs[0].contains("-c2 "), String(runs[0]))
+        XCTAssertTrue(runs[1].contains("from rollup:") && runs[1].contains("-c3 "), String(runs[1]))
+        XCTAssertTrue(runs[2].contains("from tickets") && runs[3].contains("from tickets"), String(runs[2]))
         for r in runs {
             let n = r.range(of: "requests ").flatMap { Int(r[$0.upperBound...].prefix { $0.isNumber }) } ?? 0
             XCTAssertGreaterThan(n, 0, String(r))
             XCTAssertTrue(r.contains("non-2xx/3xx 0, socket errors 0"), String(r))
             XCTAssertTrue(r.contains("peak RSS"), String(r))
+        }
+    }
+
+    func testBenchRefusesBadConnectionCounts() throws {
+        for bad in ["0", "16,x", "16,,32", "99999999999999999999", "1,2,3,4,5,6,7,8,9", ""] {
+            let (code, _, err) = try run(["bench", "--db", Fixtures.sharedStore, "--connections", bad])
+            XCTAssertNotEqual(code, 0, bad)
+            XCTAssertTrue(err.contains("--connections"), "\(bad): \(err)")
         }
     }
 
