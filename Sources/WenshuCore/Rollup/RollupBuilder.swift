@@ -68,6 +68,8 @@ enum RollupBuilder {
         default: return a.description < b.description
         }
     }
+    /// Tables up to this many rows get indexes holding every column (RollupBuilder.write).
+    static let fullIndexRows = 200_000
     /// Numbers the rows of a rollup table (part of its primary key, never read by answers).
     static let sequenceColumn = "seq"
 
@@ -340,9 +342,11 @@ enum RollupBuilder {
                 // Each index also holds the other dimensions and the ticket count: counting
                 // questions (most of them) read the index alone, with no lookup of each row
                 // in the table (at 1,000,000 tickets 4× faster for a subcategory's streets
-                // over a year, for about a tenth more file).
+                // over a year, for about a fifth more file). A small table's indexes hold every
+                // part too: a district's rate over 30 days, 0.062 → 0.024 ms.
+                let parts = t.count <= RollupBuilder.fullIndexRows ? RollupTable.valueColumns : [RollupTable.countColumn]
                 for d in RollupBuilder.indexedDimensions(t.dims) {
-                    let cols = [d, "created_at"] + t.dims.filter { $0 != d } + [RollupTable.countColumn]
+                    let cols = [d, "created_at"] + t.dims.filter { $0 != d } + parts
                     try c.exec("CREATE INDEX ix_\(name)_\(d) ON \(name)(\(cols.joined(separator: ", ")))")
                 }
             }
