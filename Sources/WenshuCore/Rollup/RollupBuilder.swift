@@ -373,10 +373,12 @@ enum RollupBuilder {
             guard sqlite3_step(stmt) == SQLITE_DONE else { throw Failure(description: String(cString: sqlite3_errmsg(c.db))) }
         }
         // 超期 reads the open tickets of the plan's range (at day or month grain), often of one
-        // district: without these every answer with 超期 read all of them.
+        // district: without these every answer with 超期 read all of them. Each index holds every
+        // column (the table is small: 7,787 rows at 1,000,000 tickets), so it is read alone.
         if create {
-            for cols in ["created_at", "month", "district, created_at", "district, month"] {
-                try c.exec("CREATE INDEX ix_\(OpenTickets.name)_\(cols.replacingOccurrences(of: ", ", with: "_")) ON \(OpenTickets.name)(\(cols))")
+            for keys in [["created_at"], ["month"], ["district", "created_at"], ["district", "month"]] {
+                let cols = keys + OpenTickets.columns.filter { !keys.contains($0) }
+                try c.exec("CREATE INDEX ix_\(OpenTickets.name)_\(keys.joined(separator: "_")) ON \(OpenTickets.name)(\(cols.joined(separator: ", ")))")
             }
         }
         return out
