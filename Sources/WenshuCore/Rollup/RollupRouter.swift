@@ -205,16 +205,20 @@ public enum RollupRouter {
     /// no literal can hide or fake a column name).
     static func identifiers(in sql: String) -> Set<String> {
         var out: Set<String> = []
-        var word = ""
-        for ch in sql.unicodeScalars {
-            if ch == "_" || (ch.isASCII && (ch.properties.isAlphabetic || ("0"..."9").contains(ch))) {
-                word.unicodeScalars.append(ch)
-            } else if !word.isEmpty {
-                out.insert(word)
-                word = ""
+        var start: String.UTF8View.Index?
+        let u = sql.utf8
+        for i in u.indices {
+            let b = u[i]
+            let inWord = b == UInt8(ascii: "_") || (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z"))
+                || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z")) || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
+            if inWord {
+                if start == nil { start = i }
+            } else if let s = start {
+                out.insert(String(sql[s..<i]))
+                start = nil
             }
         }
-        if !word.isEmpty { out.insert(word) }
+        if let s = start { out.insert(String(sql[s...])) }
         return out
     }
 
