@@ -89,11 +89,11 @@ final class ChatSession {
             return .output("已清空对话上下文。")
         case "sql":
             guard let a = last, let sql = a.sql else { return .output("还没有可显示的 SQL。") }
-            var out = sql + "\n" + style.dim("参数：" + a.params.map { "\($0)" }.joined(separator: ", "))
+            func params(_ p: [DBValue]) -> String { style.dim("参数：" + p.map { "\($0)" }.joined(separator: ", ")) }
+            var out = sql + "\n" + params(a.params)
             // Answered from the analytics cache: the statement it ran there too (same rows).
             if a.source?.hasPrefix("rollup:") == true, let plan = a.plan, let now = a.now, let r = engine.rollupQuery(for: plan, now: now) {
-                out += "\n" + style.dim("由分析缓存 \(r.table) 回答（与上面的 SQL 结果相同），实际执行：") + "\n" + r.query.sql
-                    + "\n" + style.dim("参数：" + r.query.params.map { "\($0)" }.joined(separator: ", "))
+                out += "\n" + style.dim("由分析缓存 \(r.table) 回答（与上面的 SQL 结果相同），实际执行：") + "\n" + r.query.sql + "\n" + params(r.query.params)
             }
             return .output(out)
         case "why":

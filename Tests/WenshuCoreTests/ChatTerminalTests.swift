@@ -106,6 +106,13 @@ final class ChatTerminalTests: XCTestCase {
         let csv = try String(contentsOfFile: dir + "/out.csv", encoding: .utf8)
         XCTAssertTrue(csv.hasPrefix("工单编号,受理时间"), csv)
         s = try type(["\\export out.csv", "Enter"], until: "已存在")
+        // Answered from the analytics cache: \sql also shows the statement it ran there.
+        _ = try type(["今年各区投诉量排名", "Enter"], until: "【结论】")
+        _ = try type(["\\sql", "Enter"], until: "实际执行")
+        let shown = Date().addingTimeInterval(20)
+        while Date() < shown, !(try screen().split(separator: "\n").last.map { $0.hasPrefix("问数 ›") } ?? false) { Thread.sleep(forTimeInterval: 0.05) }
+        s = try screen()
+        XCTAssertTrue(s.contains("由分析缓存 r_") && s.contains("FROM r_"), s)
         // Ctrl-C cancels the line being typed; the session goes on.
         _ = try type(["这句话不要了"], until: "这句话不要了")
         s = try type(["C-c"], until: "^C")

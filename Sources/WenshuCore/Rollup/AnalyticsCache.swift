@@ -24,7 +24,7 @@ public final class AnalyticsCache: @unchecked Sendable {
         let tables: [RollupTable]
         let fingerprint: StoreFingerprint
         let generation: Int
-        /// The largest text `created_at` in the store (RollupRouter.Extent); nil: not known.
+        /// The largest text `created_at` in the store (RollupRouter.extended); nil: not known.
         var storeEnd: String?
     }
 

@@ -58,9 +58,9 @@ enum RollupBuilder {
         out.remove(at: i)
         return ["subcategory"] + out
     }
-    /// An order of two values of the time (or another) column: text by its characters, after
-    /// anything else. Only speed depends on it (the order rows are written in).
-    static func timeOrder(_ a: DBValue, _ b: DBValue) -> Bool {
+    /// An order of two values of one column (the day, a district): text by its characters,
+    /// after anything else. Only speed depends on it (the order rows are written in).
+    static func storageOrder(_ a: DBValue, _ b: DBValue) -> Bool {
         switch (a, b) {
         case (.text(let x), .text(let y)): return x < y
         case (.text, _): return false
@@ -287,7 +287,7 @@ enum RollupBuilder {
         var out: [RollupTable] = []
         let values = scan.values.values
         let order: [String] = RollupLattice.entries.flatMap(RollupLattice.tableNames)
-        let recent = Set(RollupLattice.entries.filter { $0.monthOnly && $0.recentDays }.map { RollupLattice.tableName($0.name, .day) })
+        let recent = Set(RollupLattice.entries.compactMap(RollupLattice.recentDayTable))
         for name in order {
             guard let t = scan.tables[name] else { continue }
             let cols = ["created_at"] + t.dims + RollupTable.valueColumns + [RollupBuilder.sequenceColumn]
@@ -312,7 +312,7 @@ enum RollupBuilder {
                 pos.reduce(UInt64(0)) { ($0 << 32) | UInt64(UInt32(bitPattern: k[$1])) }
             }
             // Days (months) in time order too: inserts then append to the table's b-tree.
-            let times = Set(t.keys.lazy.map { $0[0] }).sorted { RollupBuilder.timeOrder(values[Int($0)], values[Int($1)]) }
+            let times = Set(t.keys.lazy.map { $0[0] }).sorted { RollupBuilder.storageOrder(values[Int($0)], values[Int($1)]) }
             let rank = Dictionary(uniqueKeysWithValues: times.enumerated().map { ($1, $0) })
             let timeRanks: [Int] = t.keys.map { rank[$0[0]] ?? 0 }
             let sorted = t.keys.indices.sorted { a, b in
@@ -352,7 +352,7 @@ enum RollupBuilder {
             }
             var table = RollupTable(name: name, dims: t.dims, grain: t.grain, rows: t.count)
             if recent.contains(name) { table.daysFrom = scan.daysFrom ?? RollupBuilder.noDays }
-            table.periods = Set(t.keys.lazy.map { $0[0] }).count
+            table.periods = times.count
             out.append(table)
         }
         if create { try c.exec("CREATE TABLE \(OpenTickets.name) (\(OpenTickets.columns.joined(separator: ", ")))") }
@@ -363,8 +363,8 @@ enum RollupBuilder {
         let district = 2 + OpenTickets.dims.firstIndex(of: "district")!
         let open = scan.open.enumerated().sorted { a, b in
             let x = a.element, y = b.element
-            if x[district] != y[district] { return RollupBuilder.timeOrder(x[district], y[district]) }
-            if x[0] != y[0] { return RollupBuilder.timeOrder(x[0], y[0]) }
+            if x[district] != y[district] { return RollupBuilder.storageOrder(x[district], y[district]) }
+            if x[0] != y[0] { return RollupBuilder.storageOrder(x[0], y[0]) }
             return a.offset < b.offset
         }.map(\.element)
         for r in open {

@@ -47,5 +47,10 @@ public enum RollupLattice {
         e.monthOnly && !e.recentDays ? [tableName(e.name, .month)] : [tableName(e.name, .day), tableName(e.name, .month)]
     }
 
+    /// The entry's day table of recent days only, if it has one.
+    static func recentDayTable(_ e: Entry) -> String? {
+        e.monthOnly && e.recentDays ? tableName(e.name, .day) : nil
+    }
+
     static func tableName(_ entry: String, _ grain: RollupGrain) -> String { "r_\(entry)_\(grain == .day ? "d" : "m")" }
 }

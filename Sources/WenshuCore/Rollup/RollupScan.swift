@@ -140,7 +140,7 @@ struct RollupScan {
             RollupLattice.entries.filter { $0.source == nil }.flatMap { e in
                 let cols = e.dims.map { d in RollupScan.dims.firstIndex(of: d)! }
                 let main = (RollupLattice.tableName(e.name, e.monthOnly ? .month : .day), e.dims, e.monthOnly ? RollupGrain.month : .day, cols, false)
-                return e.monthOnly && e.recentDays ? [main, (RollupLattice.tableName(e.name, .day), e.dims, .day, cols, true)] : [main]
+                return [main] + (RollupLattice.recentDayTable(e).map { [($0, e.dims, .day, cols, true)] } ?? [])
             }
         // Worked on outside the dictionary (no lookup per ticket), put back at the end.
         var cells: [Cells] = direct.map { d in tables.removeValue(forKey: d.name) ?? Cells(dims: d.dims, grain: d.grain) }

@@ -73,10 +73,13 @@ extension Database {
             throw StoreError(.denied, "internal: no SQL guard installed", sql: sql)
         }
         state.denied = nil
-        let stmt = try prepared(sql, params: params, state: state)
+        let stmt = try prepared(sql, state: state)
         // Reset when done, whatever happened: a statement left stepping would hold its read
         // transaction open (an old snapshot, and no checkpoint of a WAL store).
         defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
+        guard Int(sqlite3_bind_parameter_count(stmt)) == params.count else {
+            throw StoreError(.denied, "SQL 校验未通过：参数个数不符。", sql: sql)
+        }
         bindAll(params, to: stmt)
         let n = Int(sqlite3_column_count(stmt))
         let columns = (0..<n).map { String(cString: sqlite3_column_name(stmt, Int32($0))) }
@@ -114,16 +117,11 @@ extension Database {
         return (columns, rows, truncated)
     }
 
-    /// The statement for `sql`, prepared and checked once (one statement, read-only, as many
-    /// parameters as given, every table, column and function allowed by the authorizer at
-    /// prepare time; SQLite re-prepares under the same authorizer if the schema changes).
-    private func prepared(_ sql: String, params: [DBValue], state: GuardState) throws -> OpaquePointer {
-        if let stmt = statements[sql] {
-            guard Int(sqlite3_bind_parameter_count(stmt)) == params.count else {
-                throw StoreError(.denied, "SQL 校验未通过：参数个数不符。", sql: sql)
-            }
-            return stmt
-        }
+    /// The statement for `sql`, prepared and checked once (one statement, read-only, every
+    /// table, column and function allowed by the authorizer at prepare time; SQLite
+    /// re-prepares under the same authorizer if the schema changes).
+    private func prepared(_ sql: String, state: GuardState) throws -> OpaquePointer {
+        if let stmt = statements[sql] { return stmt }
         var stmt: OpaquePointer?
         let bytes = Array(sql.utf8CString)
         // The tail points into `bytes`: read it before the buffer goes away.
@@ -151,9 +149,6 @@ extension Database {
         }
         guard sqlite3_stmt_readonly(stmt) != 0 else {
             throw StoreError(.denied, "SQL 校验未通过：只允许只读语句。", sql: sql)
-        }
-        guard Int(sqlite3_bind_parameter_count(stmt)) == params.count else {
-            throw StoreError(.denied, "SQL 校验未通过：参数个数不符。", sql: sql)
         }
         if statementOrder.count >= Database.statementCapacity {
             let old = statementOrder.removeFirst()
