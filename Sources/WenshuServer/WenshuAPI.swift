@@ -63,13 +63,13 @@ public final class WenshuAPI: @unchecked Sendable {
         guard question.count <= config.limits.maxQuestionChars else { throw APIError.questionTooLong(config.limits.maxQuestionChars) }
         if config.auditRequired, !audit.canOpen { throw APIError.auditUnavailable }
         let started = DispatchTime.now().uptimeNanoseconds
-        let a: Answer = try await NIOThreadPool.singleton.runIfActive { [self] in
+        let a: Answer = try { [self] in
             watchStore()
             var conv = sessionKey.map { sessions.get($0) } ?? Conversation()
             let a = pool.with { $0.ask(question, conversation: &conv, now: override ?? now, scope: .some(scope)) }
             if let k = sessionKey { sessions.put(k, conv) }
             return a
-        }
+        }()
         let ms = Double(DispatchTime.now().uptimeNanoseconds &- started) / 1e6
         let written = audit.record(token: who, channel: channel, question: question, answer: a, milliseconds: ms)
         // An unaudited answer is withheld when the configuration says audit is required.

@@ -16,6 +16,12 @@ struct Bench: ParsableCommand {
     @ArgumentParser.Flag(name: .long, help: "逐题列出直接查询与分析缓存的耗时。")
     var each = false
 
+    @ArgumentParser.Flag(name: .long, help: "只测问题→SQL（不跑 ask 与分析缓存），便于剖析解析器。")
+    var parseOnly = false
+
+    @Option(name: .long, help: "只用分析缓存把问题组合回答这么多遍（不与直接查询对比），报告每题耗时，便于剖析回答路径。")
+    var cachedRounds: Int?
+
     @ArgumentParser.Flag(name: .long, help: "再启动 wenshu serve，用 wrk 和问题组合压测（有/无分析缓存各一次）。")
     var serve = false
 
@@ -38,6 +44,7 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard (1...100_000).contains(repeats) else { throw ValidationError("--repeats 需要 1…100000。") }
         guard connectionCounts != nil else { throw ValidationError("--connections 需要 1…10000 的整数，至多 8 个，用逗号分开。") }
+        if let r = cachedRounds { guard (1...1_000).contains(r) else { throw ValidationError("--cached-rounds 需要 1…1000。") } }
         guard (1...3_600).contains(seconds) else { throw ValidationError("--seconds 需要 1…3600。") }
     }
 
@@ -69,6 +76,11 @@ struct Bench: ParsableCommand {
         }
         func pct(_ p: Double) -> Double { samples[min(samples.count - 1, Int(Double(samples.count) * p))] }
         print(String(format: "question → SQL: %d samples over %d questions: p50 %.1f µs, p99 %.1f µs", samples.count, questions.count, pct(0.5), pct(0.99)))
+        if parseOnly { return }
+        if let rounds = cachedRounds {
+            try CacheBench.runCachedRounds(store: store, now: now, questionsFile: self.questions, rounds: rounds, each: each)
+            return
+        }
         var ask: [Double] = []
         var overhead: [Double] = []
         for q in questions {

@@ -73,6 +73,33 @@ enum CacheBench {
                      engine.store.label, ms.count, pct(ms, 0.5), pct(ms, 0.99), ms.max() ?? 0, failed.count, failed.max() ?? 0, other))
     }
 
+    /// The mix answered `rounds` times through the analytics cache alone: the answering path
+    /// without HTTP, for profiling (`perf`, `valgrind --tool=callgrind`).
+    static func runCachedRounds(store: StoreOptions, now: Now, questionsFile: String?, rounds: Int, each: Bool) throws {
+        setenv("WENSHU_RESULT_CACHE", "0", 1)
+        let engine = try store.openEngine(analytics: .build)
+        let questions = try mix(questionsFile).filter { !$0.isEmpty }
+        var us: [Double] = []
+        var perQuestion = [Double](repeating: 0, count: questions.count)
+        var sources = [String](repeating: "-", count: questions.count)
+        us.reserveCapacity(questions.count * rounds)
+        for _ in 0..<rounds {
+            for (i, q) in questions.enumerated() {
+                var conv = Conversation()
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let a = engine.ask(q, conversation: &conv, now: now)
+                let t = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e3
+                us.append(t)
+                perQuestion[i] += t / Double(rounds)
+                sources[i] = a.source ?? a.status.rawValue
+            }
+        }
+        for (i, q) in questions.enumerated() where each { print(String(format: "  %9.1f µs  %@  %@", perQuestion[i], sources[i], q)) }
+        let mean = us.reduce(0, +) / Double(max(1, us.count))
+        print(String(format: "ask through the cache, %d answers (%d rounds of %d questions): mean %.1f µs, p50 %.1f µs, p99 %.1f µs",
+                     us.count, rounds, questions.count, mean, pct(us, 0.5), pct(us, 0.99)))
+    }
+
     static func sameRows(_ a: [[DBValue]], _ b: [[DBValue]]) -> Bool {
         guard a.count == b.count else { return false }
         for (x, y) in zip(a, b) {

@@ -21,6 +21,7 @@ struct Serve: ParsableCommand {
     /// The CLI's root is synchronous (the chat's terminal handling relies on plain threads
     /// and signals), so the server runs in a task while this thread waits for it.
     func run() throws {
+        runTasksOnEventLoops()
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var failure: Error?
         Task {

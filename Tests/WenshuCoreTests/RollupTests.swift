@@ -331,7 +331,34 @@ final class RollupTests: XCTestCase {
         XCTAssertEqual(ytd.map { $0.1.sql.components(separatedBy: "UNION ALL").count }, 2)
         // No ticket at or after the range's end: all of November is the same tickets, from the month table.
         let ytdPlan: QueryPlan = { var p = QueryPlan(); p.time = TimeRange(Day(2026, 1, 1), Day(2026, 11, 30)); return p }()
-        XCTAssertEqual(RollupRouter.table(for: ytdPlan, now: now, among: tables, storeEnd: "2026-11-29 09:59:00"), tables.first { $0.name == "r_total_m" })
+        // …and a range from 1 January, all of the year: its year row.
+        XCTAssertEqual(RollupRouter.table(for: ytdPlan, now: now, among: tables, storeEnd: "2026-11-29 09:59:00"), tables.first { $0.name == "r_total_y" })
+        var ytdByMonth = ytdPlan
+        ytdByMonth.shape = .trend(.month)
+        XCTAssertEqual(RollupRouter.table(for: ytdByMonth, now: now, among: tables, storeEnd: "2026-11-29 09:59:00")?.name, "r_total_m")
+        var thisMonth = ytdPlan
+        thisMonth.time = TimeRange(Day(2026, 11, 1), Day(2026, 11, 30))
+        XCTAssertEqual(RollupRouter.table(for: thisMonth, now: now, among: tables, storeEnd: "2026-11-29 09:59:00")?.name, "r_total_m")
+        // Year tables: whole years and all time, trends by year; never months, days or the open tickets.
+        XCTAssertEqual(route { $0.time = TimeRange(Day(2025, 1, 1), Day(2026, 1, 1)) }, "r_total_y")
+        XCTAssertEqual(route { $0.time = nil }, "r_total_y")
+        XCTAssertEqual(route { $0.time = TimeRange(Day(2024, 1, 1), Day(2026, 1, 1)); $0.shape = .trend(.year) }, "r_total_y")
+        XCTAssertEqual(route { $0.time = TimeRange(Day(2025, 1, 1), Day(2026, 1, 1)); $0.shape = .trend(.quarter) }, "r_total_m")
+        XCTAssertEqual(route { $0.time = TimeRange(Day(2025, 1, 1), Day(2026, 1, 1)); $0.flags = [.overdue] }, "r_total_m")
+        XCTAssertEqual(route { $0.time = TimeRange(Day(2025, 1, 1), Day(2026, 1, 1)); $0.flags = [.satisfied] }, "r_total_y")
+        XCTAssertEqual(route { $0.time = TimeRange(Day(2025, 2, 1), Day(2026, 1, 1)) }, "r_total_m")
+        // A comparison: whole months of both periods from the month table, the days at their ends
+        // from the day table; periods that overlap are read from the day table alone.
+        var cmp = QueryPlan()
+        cmp.shape = .groupCompare(.district, .previous)
+        cmp.time = TimeRange(Day(2026, 1, 1), Day(2026, 11, 30))
+        cmp.previous = TimeRange(Day(2025, 2, 2), Day(2026, 1, 1))
+        let split = try XCTUnwrap(RollupRouter.compile(cmp, now: now, dialect: SQLiteDialect(), among: tables))
+        XCTAssertEqual(split.1.sql.components(separatedBy: "UNION ALL").count, 4)
+        XCTAssertEqual(split.1.params.prefix(8), [.text("2026-01-01 00:00:00"), .text("2026-11-01 00:00:00"), .text("2026-11-01 00:00:00"), .text("2026-11-30 00:00:00"),
+                                                   .text("2025-03-01 00:00:00"), .text("2026-01-01 00:00:00"), .text("2025-02-02 00:00:00"), .text("2025-03-01 00:00:00")])
+        cmp.previous = TimeRange(Day(2025, 12, 2), Day(2026, 10, 1))
+        XCTAssertEqual(RollupRouter.compile(cmp, now: now, dialect: SQLiteDialect(), among: tables).map { $0.1.sql.contains("UNION ALL") }, false)
         XCTAssertEqual(RollupRouter.table(for: ytdPlan, now: now, among: tables, storeEnd: "2026-11-30 00:00:00")?.name, "r_total_d")
         XCTAssertEqual(RollupRouter.table(for: ytdPlan, now: now, among: tables, storeEnd: "2026/01/01")?.name, "r_total_d")
         // The smallest table holding street (which one depends on the data).
@@ -406,7 +433,8 @@ final class RollupTests: XCTestCase {
         let engine = try RollupTests.engine(path, cache)
         var conv = Conversation()
         let first = engine.ask("今年工单量", conversation: &conv)
-        XCTAssertEqual(first.source, "rollup:r_total_m")
+        // (No ticket after today: 今年 is the year's row.)
+        XCTAssertEqual(first.source, "rollup:r_total_y")
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "answering changed the store")
 
         // New tickets: the cache no longer describes the store, answers come from the raw SQL.
@@ -426,7 +454,7 @@ final class RollupTests: XCTestCase {
         let third = engine.ask("今年工单量", conversation: &conv)
         XCTAssertEqual(third.rows, second.rows)
         let fourth = engine.ask("今年各区工单量排名", conversation: &conv)
-        XCTAssertEqual(fourth.source, "rollup:r_district_m")
+        XCTAssertEqual(fourth.source, (cache.current()?.tables.filter { $0.dims.contains("district") && $0.grain == .year }.min { $0.rows < $1.rows }).map { "rollup:" + $0.name })
         XCTAssertNil(same(try Fixtures.oracle(path, bindInline(fourth.sql ?? "", fourth.params)), fourth.rows))
         // Asked again, the same rows come from the result cache, still right after another write.
         let fifth = engine.ask("今年各区工单量排名", conversation: &conv)

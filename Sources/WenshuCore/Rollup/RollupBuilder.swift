@@ -39,7 +39,7 @@ public struct StoreFingerprint: Hashable, Sendable, CustomStringConvertible {
 /// A build reads every ticket once (RollupScan) into a temporary file renamed into place when
 /// complete; a fold adds the tickets appended since, in one transaction on the cache file.
 enum RollupBuilder {
-    static let version = "7"
+    static let version = "8"
 
     /// The dimensions a table is indexed on (with the day): its first place or department,
     /// and its subcategory.

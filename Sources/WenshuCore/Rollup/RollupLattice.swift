@@ -41,10 +41,12 @@ public enum RollupLattice {
         Entry(name: "dept", dims: ["department", "district", "kind", "category", "subcategory"], source: nil, monthOnly: true, recentDays: true),
     ]
 
-    /// The tables of an entry, as built: its month table, and its day table unless monthOnly
-    /// without recentDays.
+    /// The tables of an entry, as built: its month and year tables, and its day table unless
+    /// monthOnly without recentDays. (A year table is summed from the month table: 今年 and 去年
+    /// read a year's rows once instead of twelve months' rows, 40% of the benchmark mix's time.)
     static func tableNames(_ e: Entry) -> [String] {
-        e.monthOnly && !e.recentDays ? [tableName(e.name, .month)] : [tableName(e.name, .day), tableName(e.name, .month)]
+        let coarse = [tableName(e.name, .month), tableName(e.name, .year)]
+        return e.monthOnly && !e.recentDays ? coarse : [tableName(e.name, .day)] + coarse
     }
 
     /// The entry's day table of recent days only, if it has one.
@@ -52,5 +54,11 @@ public enum RollupLattice {
         e.monthOnly && e.recentDays ? tableName(e.name, .day) : nil
     }
 
-    static func tableName(_ entry: String, _ grain: RollupGrain) -> String { "r_\(entry)_\(grain == .day ? "d" : "m")" }
+    static func tableName(_ entry: String, _ grain: RollupGrain) -> String {
+        switch grain {
+        case .day: return "r_\(entry)_d"
+        case .month: return "r_\(entry)_m"
+        case .year: return "r_\(entry)_y"
+        }
+    }
 }

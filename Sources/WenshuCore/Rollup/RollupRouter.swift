@@ -23,6 +23,8 @@ public enum RollupRouter {
         /// Only the range's ends are not on a 1st: months can come from a month table and the
         /// days at either end from the day table of the same entry (`split`).
         var dayEnds = false
+        /// Periods by month or quarter (a trend, a ranking of months): no year table.
+        var monthGrain = false
         var view: RollupView?
     }
 
@@ -79,13 +81,14 @@ public enum RollupRouter {
         default: break
         }
         switch plan.shape {
-        case .trend(let g), .periodRank(let g): if g == .day || g == .week { n.dayGrain = true }
+        case .trend(let g), .periodRank(let g):
+            if g == .day || g == .week { n.dayGrain = true }
+            if g == .month || g == .quarter { n.monthGrain = true }
         case .compare, .groupCompare: if plan.time == nil || plan.previous == nil { n.dayGrain = true }
         default: break
         }
         for r in [plan.time, plan.previous].compactMap({ $0 }) where r.start.day != 1 || r.end.day != 1 { n.dayEnds = true }
-        // (Only comparisons read `previous`; they keep the day table.)
-        if n.dayEnds, split(plan) == nil { n.dayGrain = true }
+        if n.dayEnds, pieces(plan) == nil { n.dayGrain = true }
         return n
     }
 
@@ -98,10 +101,14 @@ public enum RollupRouter {
     /// after that end (`storeEnd`, the largest text created_at, is before it): the same tickets,
     /// so 今年以来 or 本月 read whole months, not the days of the month so far. Only where rows are
     /// read from is decided on it; the statement keeps the plan's own range.
+    /// A range from a 1 January (今年, 今年以来) is moved to the next 1 January, so it reads the
+    /// year's row.
     static func extended(_ plan: QueryPlan, storeEnd: String?) -> QueryPlan {
         guard let storeEnd else { return plan }
         func extend(_ r: TimeRange?) -> TimeRange? {
-            guard let r, r.end.day != 1, storeEnd.utf8.lexicographicallyPrecedes(r.end.timestamp.utf8) else { return r }
+            guard let r, storeEnd.utf8.lexicographicallyPrecedes(r.end.timestamp.utf8) else { return r }
+            if r.start.isNewYear, !r.end.isNewYear { return TimeRange(r.start, Day(r.end.year, 1, 1).adding(months: 12)) }
+            guard r.end.day != 1 else { return r }
             return TimeRange(r.start, Day(r.end.year, r.end.month, 1).adding(months: 1))
         }
         var p = plan
@@ -119,26 +126,42 @@ public enum RollupRouter {
         let fit = tables.filter { n.dims.isSubset(of: $0.dimSet) }
         if n.dayEnds && !n.dayGrain {
             // A day table with its month table (same dimensions): the fewest day rows.
-            let whole = split(plan)
-            let pairs = fit.filter { $0.grain == .day && covers($0, plan, months: whole) }.compactMap { d in
+            let ps = pieces(plan)
+            let pairs = fit.filter { $0.grain == .day && covers($0, plan, pieces: ps) }.compactMap { d in
                 fit.first { $0.grain == .month && $0.dims == d.dims }.map { (d, $0) }
             }
             if let best = pairs.min(by: { $0.0.rowsRead(days: 1) < $1.0.rowsRead(days: 1) }) { return (best.0, best.1) }
             return nil
         }
         let days = plan.time.map { $0.end.ordinal - $0.start.ordinal }
-        return fit.filter { (!n.dayGrain || $0.grain == .day) && covers($0, plan, months: nil) }
+        let years = yearsOnly(plan, needs: n)
+        return fit.filter { (!n.dayGrain || $0.grain == .day) && ($0.grain != .year || years) && covers($0, plan, pieces: nil) }
             .min { $0.rowsRead(days: days) < $1.rowsRead(days: days) }.map { ($0, nil) }
     }
 
+    /// Whether a year table answers the plan: every range it reads runs from a 1 January to a
+    /// 1 January (or all time), nothing groups by a finer period, and no view reads the open
+    /// tickets (which are kept by day and month).
+    static func yearsOnly(_ plan: QueryPlan, needs n: Needs) -> Bool {
+        if n.dayGrain || n.monthGrain || n.dayEnds { return false }
+        switch n.view {
+        case .flagged(.overdue)?, .overdueMeasured?: return false
+        default: break
+        }
+        return [plan.time, plan.previous].allSatisfy { r in r.map { $0.start.isNewYear && $0.end.isNewYear } ?? true }
+    }
+
     /// Whether table t holds every day the plan reads from it: all of its ranges, or with
-    /// `months` (whole months read from the month table) the days at either end.
-    static func covers(_ t: RollupTable, _ plan: QueryPlan, months: TimeRange?) -> Bool {
+    /// `pieces` (whole months read from the month table) the days at the ends of each range.
+    static func covers(_ t: RollupTable, _ plan: QueryPlan, pieces: [Piece]?) -> Bool {
         guard t.grain == .day, let from = t.daysFrom else { return true }
         guard let r = plan.time else { return false }
         var starts: [Day]
-        if let w = months {
-            starts = [r.start < w.start ? r.start : nil, w.end < r.end ? w.end : nil].compactMap { $0 }
+        if let pieces {
+            starts = pieces.flatMap { p -> [Day] in
+                guard let w = p.months else { return [p.range.start] }
+                return [p.range.start < w.start ? p.range.start : nil, w.end < p.range.end ? w.end : nil].compactMap { $0 }
+            }
         } else {
             starts = [r.start]
             if let p = plan.previous { starts.append(p.start) }
@@ -146,16 +169,31 @@ public enum RollupRouter {
         return starts.allSatisfy { $0.timestamp >= from }
     }
 
-    /// The whole months inside the plan's range, when there is at least one.
-    static func split(_ plan: QueryPlan) -> TimeRange? {
+    /// A range the plan reads, and the whole months inside it (nil: none, every day of it
+    /// comes from the day table).
+    struct Piece: Equatable {
+        let range: TimeRange
+        let months: TimeRange?
+    }
+
+    /// The plan's ranges split into whole months and the days at their ends, when at least
+    /// one whole month is in them: the range of most shapes, or both periods of a comparison
+    /// when they do not overlap (a row read for both would be summed twice).
+    static func pieces(_ plan: QueryPlan) -> [Piece]? {
         guard let t = plan.time else { return nil }
+        var ranges = [t]
         switch plan.shape {
-        case .compare, .groupCompare: return nil
+        case .compare, .groupCompare:
+            guard let p = plan.previous, p.end <= t.start || t.end <= p.start else { return nil }
+            ranges.append(p)
         default: break
         }
-        let first = t.start.day == 1 ? t.start : Day(t.start.year, t.start.month, 1).adding(months: 1)
-        let last = Day(t.end.year, t.end.month, 1)
-        return first < last ? TimeRange(first, last) : nil
+        let out = ranges.map { r -> Piece in
+            let first = r.start.day == 1 ? r.start : Day(r.start.year, r.start.month, 1).adding(months: 1)
+            let last = Day(r.end.year, r.end.month, 1)
+            return Piece(range: r, months: first < last ? TimeRange(first, last) : nil)
+        }
+        return out.contains { $0.months != nil } ? out : nil
     }
 
     /// The plan compiled over the chosen table, or nil for the raw path.
@@ -163,8 +201,8 @@ public enum RollupRouter {
         let routed = extended(plan, storeEnd: storeEnd)
         guard let n = needs(routed, now: now), let (t, months) = source(for: routed, needs: n, among: tables) else { return nil }
         var c = SQLCompiler(dialect: dialect, now: now)
-        let whole = months == nil ? nil : split(routed)
-        if n.view == nil && whole == nil {
+        let ps = months == nil ? nil : pieces(routed)
+        if n.view == nil && ps == nil {
             c.rollup = t
             return (t, c.compile(plan))
         }
@@ -184,10 +222,19 @@ public enum RollupRouter {
         // still applies on top.
         // Columns named, never *: the tables also hold their row numbers, which no answer reads.
         var from = Fragment(t.name)
-        if let m = months, let w = whole, let r = routed.time {
-            var parts = [Fragment("SELECT \(cols) FROM \(m.name) WHERE created_at >= \(P) AND created_at < \(P)", [.text(w.start.timestamp), .text(w.end.timestamp)])]
-            for (a, b) in [(r.start, w.start), (w.end, r.end)] where a < b {
-                parts.append(Fragment("SELECT \(cols) FROM \(t.name) WHERE created_at >= \(P) AND created_at < \(P)", [.text(a.timestamp), .text(b.timestamp)]))
+        if let m = months, let ps {
+            var parts: [Fragment] = []
+            func read(_ table: String, _ a: Day, _ b: Day) {
+                if a < b { parts.append(Fragment("SELECT \(cols) FROM \(table) WHERE created_at >= \(P) AND created_at < \(P)", [.text(a.timestamp), .text(b.timestamp)])) }
+            }
+            for p in ps {
+                if let w = p.months {
+                    read(m.name, w.start, w.end)
+                    read(t.name, p.range.start, w.start)
+                    read(t.name, w.end, p.range.end)
+                } else {
+                    read(t.name, p.range.start, p.range.end)
+                }
             }
             from = Fragment("(") + parts.dropFirst().reduce(parts[0]) { $0 + Fragment(" UNION ALL ") + $1 } + Fragment(")")
         }

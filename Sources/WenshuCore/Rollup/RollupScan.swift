@@ -201,15 +201,26 @@ struct RollupScan {
         }
     }
 
-    /// Fills the tables summed from others: coarser lattice entries, and month from day.
+    /// Fills the tables summed from others: coarser lattice entries, month from day, and
+    /// year from month.
     mutating func derive() {
+        var monthToYear: [Int32: Int32] = [:]
         func sum(into name: String, dims: [String], grain: RollupGrain, from src: String) {
             guard let s = tables[src] else { return }
             var t = tables[name] ?? Cells(dims: dims, grain: grain)
             let pos = dims.map { d in s.dims.firstIndex(of: d)! }
             for (i, key) in s.keys.enumerated() {
                 var k = SIMD8<Int32>(repeating: -1)
-                k[0] = grain == s.grain ? key[0] : (dayToMonth[key[0]] ?? key[0])
+                switch (s.grain, grain) {
+                case (.day, .month): k[0] = dayToMonth[key[0]] ?? key[0]
+                case (.month, .year):
+                    if let y = monthToYear[key[0]] { k[0] = y } else {
+                        let y = values.year(ofMonth: key[0])
+                        monthToYear[key[0]] = y
+                        k[0] = y
+                    }
+                default: k[0] = key[0]
+                }
                 for (j, p) in pos.enumerated() { k[j + 1] = key[p + 1] }
                 let c = t.cell(k)
                 t.add(c, s.ints[(i * Cells.stride)..<((i + 1) * Cells.stride)], s.hours[i])
@@ -220,6 +231,9 @@ struct RollupScan {
             let g: RollupGrain = e.monthOnly ? .month : .day
             if let src = e.source { sum(into: RollupLattice.tableName(e.name, g), dims: e.dims, grain: g, from: RollupLattice.tableName(src, g)) }
             if !e.monthOnly { sum(into: RollupLattice.tableName(e.name, .month), dims: e.dims, grain: .month, from: RollupLattice.tableName(e.name, .day)) }
+        }
+        for e in RollupLattice.entries {
+            sum(into: RollupLattice.tableName(e.name, .year), dims: e.dims, grain: .year, from: RollupLattice.tableName(e.name, .month))
         }
     }
 }
@@ -265,6 +279,37 @@ struct ValueIDs {
         case SQLITE_FLOAT: return .real(sqlite3_column_double(st, c))
         default: return .text(String(cString: sqlite3_column_text(st, c)))
         }
+    }
+
+    /// The year row a month row belongs to: 'YYYY-MM-01 00:00:00' with MM 01…12 becomes
+    /// 'YYYY-01-01 00:00:00'; any other value (a month 00 or 13, a non-contract timestamp)
+    /// stays its own row, so a range from a 1 January to a 1 January holds a year row exactly
+    /// when it holds every ticket under it, as text comparison decides on the raw path.
+    mutating func year(ofMonth id: Int32) -> Int32 {
+        guard case .text(let m) = values[Int(id)] else { return id }
+        let b = Array(m.utf8)
+        let digit = { (i: Int) in b[i] >= UInt8(ascii: "0") && b[i] <= UInt8(ascii: "9") }
+        guard b.count == 19, (0..<4).allSatisfy(digit), digit(5), digit(6), m.hasSuffix("-01 00:00:00"), b[4] == UInt8(ascii: "-") else { return id }
+        let month = Int(b[5] - UInt8(ascii: "0")) * 10 + Int(b[6] - UInt8(ascii: "0"))
+        guard (1...12).contains(month) else { return id }
+        return intern(String(m.prefix(4)) + "-01-01 00:00:00")
+    }
+
+    /// The number of a text value, added when new.
+    mutating func intern(_ s: String) -> Int32 {
+        let a = Array(s.utf8)
+        let k = a.withUnsafeBytes { ValueIDs.hashBytes($0) }
+        var i = byHash[k] ?? -1
+        while i >= 0 {
+            if bytes[Int(i)] == a { return i }
+            i = next[Int(i)]
+        }
+        let id = Int32(values.count)
+        values.append(.text(s))
+        bytes.append(a)
+        next.append(byHash[k] ?? -1)
+        byHash[k] = id
+        return id
     }
 
     /// The number of column c's value; mixes its hash into `h`.

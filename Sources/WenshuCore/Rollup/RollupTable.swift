@@ -6,9 +6,11 @@ enum Tally: CaseIterable, Hashable, Sendable {
 }
 
 /// How coarse a rollup's time column is: a day rollup answers any range (ranges are whole
-/// days); a month rollup answers ranges from a 1st to a 1st and trends by month or coarser.
+/// days); a month rollup answers ranges from a 1st to a 1st and trends by month or coarser;
+/// a year rollup answers ranges from a 1 January to a 1 January (今年, 去年, all time) and
+/// trends by year.
 public enum RollupGrain: String, Sendable, Hashable {
-    case day, month
+    case day, month, year
 }
 
 /// One table of the analytics cache: `created_at` (the day or month, as a timestamp at its
@@ -42,7 +44,11 @@ public struct RollupTable: Sendable, Hashable {
     func rowsRead(days: Int?) -> Double {
         guard let days, periods > 0 else { return Double(rows) }
         let perPeriod = Double(rows) / Double(periods)
-        return perPeriod * max(1, grain == .day ? Double(days) : Double(days) / 30.4)
+        switch grain {
+        case .day: return perPeriod * max(1, Double(days))
+        case .month: return perPeriod * max(1, Double(days) / 30.4)
+        case .year: return perPeriod * max(1, Double(days) / 365.2)
+        }
     }
 
     /// The compiler leaves out a flag the view's rows already satisfy.

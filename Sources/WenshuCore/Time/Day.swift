@@ -6,6 +6,9 @@ public struct Day: Hashable, Comparable, Sendable {
         self.year = year; self.month = month; self.day = day
     }
 
+    /// 1 January: where a year row of the analytics cache starts.
+    public var isNewYear: Bool { month == 1 && day == 1 }
+
     /// Days since 1970-01-01 (Howard Hinnant's civil-from-days algorithm).
     public var ordinal: Int {
         let y = month <= 2 ? year - 1 : year
