@@ -17,6 +17,21 @@ final class EnginePool: @unchecked Sendable {
         self.first = first
     }
 
+    /// An engine if one is free right now, else nil (never waits: safe on an event loop).
+    func withFree<T>(_ body: (Engine) throws -> T) rethrows -> T? {
+        guard available.wait(timeout: .now()) == .success else { return nil }
+        lock.lock()
+        let e = free.removeLast()
+        lock.unlock()
+        defer {
+            lock.lock()
+            free.append(e)
+            lock.unlock()
+            available.signal()
+        }
+        return try body(e)
+    }
+
     /// Blocks until an engine is free: call from a thread-pool thread, never an event loop.
     func with<T>(_ body: (Engine) throws -> T) rethrows -> T {
         available.wait()

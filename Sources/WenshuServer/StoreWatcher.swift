@@ -38,6 +38,13 @@ final class StoreWatcher: @unchecked Sendable {
         return Identity(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino), mtime: st.st_mtim.tv_sec, mtimeNanos: st.st_mtim.tv_nsec)
     }
 
+    /// Whether `check` would look at the file now (the interval has passed).
+    var isDue: Bool {
+        let now = DispatchTime.now().uptimeNanoseconds
+        lock.lock(); defer { lock.unlock() }
+        return lastCheck == 0 || now &- lastCheck >= interval
+    }
+
     /// What changed since the last look (throttled); `replaced` is reported once per new file.
     func check() -> Change {
         let now = DispatchTime.now().uptimeNanoseconds

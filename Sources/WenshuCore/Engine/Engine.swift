@@ -117,6 +117,20 @@ public final class Engine: @unchecked Sendable {
     /// Answers one question; updates the conversation when the answer can be followed up.
     /// `scope` overrides the engine's own (an HTTP token's scope); `.some(nil)` means the whole city.
     public func ask(_ rawQuestion: String, conversation: inout Conversation, now explicitNow: Now? = nil, scope: Scope?? = .none) -> Answer {
+        respond(rawQuestion, conversation: &conversation, now: explicitNow, scope: scope, storeReads: true)
+            ?? Answer(question: rawQuestion, status: .error)
+    }
+
+    /// The answer when it needs no statement on the store itself: from the analytics cache,
+    /// the result cache, or no SQL at all (a question back). nil, with the conversation
+    /// untouched, when it would read the store (a list, 重复来电, 预警, a cache not ready):
+    /// a server answers those on a thread where a slow statement blocks nobody else.
+    public func askWithoutStore(_ rawQuestion: String, conversation: inout Conversation, now explicitNow: Now? = nil, scope: Scope?? = .none) -> Answer? {
+        respond(rawQuestion, conversation: &conversation, now: explicitNow, scope: scope, storeReads: false)
+    }
+
+    /// `ask`; nil only when `storeReads` is false and the answer would read the store.
+    private func respond(_ rawQuestion: String, conversation: inout Conversation, now explicitNow: Now?, scope: Scope??, storeReads: Bool) -> Answer? {
         let now = explicitNow ?? self.now
         var question = rawQuestion.trimmingCharacters(in: .whitespacesAndNewlines)
         // A reply of just a number picks one of the last suggestions.
@@ -148,6 +162,7 @@ public final class Engine: @unchecked Sendable {
             answer.status = .denied; answer.message = msg
             return answer
         case .plan(let plan, let notes) where plan.shape.isWarnings:
+            guard storeReads else { return nil }
             return warningsAnswer(plan, notes: notes, answer: answer, now: now, conversation: &conversation)
         case .plan(let plan, let notes):
             let q = SQLCompiler(dialect: dialect, now: now).compile(plan)
@@ -160,7 +175,7 @@ public final class Engine: @unchecked Sendable {
             answer.columns = q.columns
             answer.kinds = q.kinds
             do {
-                let (r, source) = try run(plan, raw: q, now: now, rowCap: plan.shape == .list ? min(plan.limit ?? 20, 1000) : nil)
+                guard let (r, source) = try run(plan, raw: q, now: now, rowCap: plan.shape == .list ? min(plan.limit ?? 20, 1000) : nil, storeReads: storeReads) else { return nil }
                 answer.source = source
                 answer.rows = Masking.mask(rows: r.rows, kinds: q.kinds)
                 answer.truncated = r.truncated

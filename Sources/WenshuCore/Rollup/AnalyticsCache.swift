@@ -206,21 +206,22 @@ final class AnalyticsConnection {
 
 extension Engine {
     /// Runs a plan's statement: from the smallest rollup that answers it exactly, else the
-    /// raw SQL on the store. Any trouble with the cache falls back to the raw SQL.
-    func run(_ plan: QueryPlan, raw q: CompiledQuery, now: Now, rowCap: Int?) throws -> (result: (columns: [String], rows: [[DBValue]], truncated: Bool), source: String) {
+    /// raw SQL on the store. Any trouble with the cache falls back to the raw SQL. Without
+    /// `storeReads`, nil instead of a statement on the store.
+    func run(_ plan: QueryPlan, raw q: CompiledQuery, now: Now, rowCap: Int?, storeReads: Bool = true) throws -> (result: (columns: [String], rows: [[DBValue]], truncated: Bool), source: String)? {
         // Repeated statements on an unchanged store: the rows read last time.
         guard let sqlite = store as? Database, let results = analytics?.results, let fp = StoreFingerprint(path: sqlite.path) else {
-            return try runUncached(plan, raw: q, now: now, rowCap: rowCap)
+            return try runUncached(plan, raw: q, now: now, rowCap: rowCap, storeReads: storeReads)
         }
         let key = ResultCache.Key(sql: q.sql, params: q.params, rowCap: rowCap)
         if let (rows, source) = results.get(key, at: fp) { return (rows, source) }
-        let r = try runUncached(plan, raw: q, now: now, rowCap: rowCap)
+        guard let r = try runUncached(plan, raw: q, now: now, rowCap: rowCap, storeReads: storeReads) else { return nil }
         // Stored under the state read before the query: a write meanwhile makes it a miss.
         results.put(key, at: fp, r.result, source: r.source)
         return r
     }
 
-    private func runUncached(_ plan: QueryPlan, raw q: CompiledQuery, now: Now, rowCap: Int?) throws -> (result: (columns: [String], rows: [[DBValue]], truncated: Bool), source: String) {
+    private func runUncached(_ plan: QueryPlan, raw q: CompiledQuery, now: Now, rowCap: Int?, storeReads: Bool) throws -> (result: (columns: [String], rows: [[DBValue]], truncated: Bool), source: String)? {
         if let cache = analytics, let ready = cache.current(),
            let (table, rq) = RollupRouter.compile(plan, now: now, dialect: dialect, among: ready.tables, storeEnd: ready.storeEnd) {
             do {
@@ -235,6 +236,7 @@ extension Engine {
                 analyticsConnection = nil
             }
         }
+        guard storeReads else { return nil }
         return (try store.query(q.sql, q.params, rowCap: rowCap), "tickets")
     }
 
