@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import NIOCore
+import NIOPosix
 import WenshuCore
 
 /// The `watch` section of serve.json: when to push the morning warnings, and to which
@@ -363,6 +364,13 @@ public final class WatchPusher: @unchecked Sendable {
         self.log = log
     }
 
+    /// The store's statements run on the thread pool: under `wenshu serve` tasks run on the
+    /// event loops, where a statement of a few hundred milliseconds would hold up every
+    /// connection of that loop.
+    private func onThreadPool<T>(_ work: @escaping () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(work)
+    }
+
     /// One push round: for each target, its scoped list minus what it already got.
     public func pushOnce(now: Now, clock: Date = Date()) async -> [Outcome] {
         let db: Database
@@ -373,7 +381,8 @@ public final class WatchPusher: @unchecked Sendable {
         var outcomes: [Outcome] = []
         for t in config.targets {
             let report: Watch.Report
-            do { report = try Watch.warnings(db: db, now: now, days: config.days, scope: t.scope, examples: 1) } catch {
+            let (days, scope) = (config.days, t.scope)
+            do { report = try await onThreadPool { try Watch.warnings(db: db, now: now, days: days, scope: scope, examples: 1) } } catch {
                 log("\(t.name)：预警计算失败：\(error)")
                 outcomes.append(Outcome(target: t.name, sent: 0, attempts: 0, error: "\(error)"))
                 continue
@@ -384,7 +393,8 @@ public final class WatchPusher: @unchecked Sendable {
             let yesterday = now.day.adding(days: -1)
             if config.digest, !state.sentDigest(yesterday, target: t.name) {
                 do {
-                    let f = try WatchDigest.figures(db: db, day: yesterday, now: now, scope: t.scope)
+                    let scope = t.scope
+                    let f = try await onThreadPool { try WatchDigest.figures(db: db, day: yesterday, now: now, scope: scope) }
                     let (n, err) = await send(t, markdown: WatchDigest.markdown(f, target: t.name), title: "昨日工单概况", clock: clock)
                     attempts += n
                     if let err {

@@ -19,13 +19,16 @@ struct Serve: ParsableCommand {
     var config: String
 
     /// The CLI's root is synchronous (the chat's terminal handling relies on plain threads
-    /// and signals), so the server runs in a task while this thread waits for it.
+    /// and signals), so the server runs in a task while this thread waits for it. Everything
+    /// that may block (opening the store: a PostgreSQL connection waits for its handshake) is
+    /// done first, here: tasks run on the server's event loops, where nothing may block.
     func run() throws {
         runTasksOnEventLoops()
+        let (api, pusher) = try prepare()
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var failure: Error?
         Task {
-            do { try await serve() } catch { failure = error }
+            do { try await serve(api, pusher: pusher) } catch { failure = error }
             done.signal()
         }
         done.wait()
@@ -36,7 +39,7 @@ struct Serve: ParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port 需要 0…65535。") }
     }
 
-    func serve() async throws {
+    func prepare() throws -> (WenshuAPI, WatchPusher?) {
         let cfg: ServerConfig
         do { cfg = try ServerConfig.load(config) } catch { throw ValidationError("配置文件有误：\(error)") }
         // `--db` wins over the config's `db`; without either, the built-in demo store.
@@ -51,11 +54,16 @@ struct Serve: ParsableCommand {
         // The store's label never carries a password (a postgres:// label is user@host:port/db).
         FileHandle.standardError.write(Data("wenshu serve: store \(engine.store.label)\n".utf8))
         // 未诉先办: the morning warnings go to the configured chats by themselves.
+        var pusher: WatchPusher?
         if let w = try WatchPushConfig.load(serveConfigPath: config), let sqlite = engine.store as? Database {
-            let pusher = WatchPusher(config: w, dbPath: sqlite.path)
-            Task.detached { await pusher.runDaily() }
+            pusher = WatchPusher(config: w, dbPath: sqlite.path)
             FileHandle.standardError.write(Data("wenshu serve: warnings pushed daily at \(String(format: "%02d:%02d", w.hour, w.minute)) to \(w.targets.count) chat(s)\n".utf8))
         }
+        return (api, pusher)
+    }
+
+    func serve(_ api: WenshuAPI, pusher: WatchPusher?) async throws {
+        if let pusher { Task.detached { await pusher.runDaily() } }
         let app = buildApplication(api: api, host: host, port: port) { port in
             FileHandle.standardError.write(Data("wenshu serve: listening on http://\(host):\(port)\n".utf8))
         }

@@ -291,6 +291,30 @@ final class RollupTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(fromCache, questions.count - 2)
     }
 
+    /// What a server answers on its event loop: the cache's answers and questions back, never a
+    /// statement on the store (those come back nil, the conversation untouched).
+    func testAnswersWithoutTheStoreComeOnlyFromTheCache() throws {
+        let engine = try RollupTests.engine(RollupTests.store, RollupTests.cache)
+        var conv = Conversation()
+        let cached = try XCTUnwrap(engine.askWithoutStore("上个月各区投诉量排名", conversation: &conv))
+        XCTAssertEqual(cached.source?.hasPrefix("rollup:"), true)
+        var plain = Conversation()
+        XCTAssertEqual(cached.rows, engine.ask("上个月各区投诉量排名", conversation: &plain).rows)
+        XCTAssertNotNil(conv.plan, "a cached answer can be followed up")
+        let asked = try XCTUnwrap(engine.askWithoutStore("西湖区", conversation: &conv))
+        XCTAssertNotEqual(asked.status, .error)
+        for q in ["列出昨天的紧急工单", "近三个月来电5次以上的来电人有几个", "今天有什么预警"] {
+            var c = Conversation()
+            XCTAssertNil(engine.askWithoutStore(q, conversation: &c), q)
+            XCTAssertNil(c.plan, q)
+            XCTAssertEqual(engine.ask(q, conversation: &c).status, .answered, q)
+        }
+        // No cache: every statement is on the store.
+        let raw = try RollupTests.engine(RollupTests.store, nil)
+        var c = Conversation()
+        XCTAssertNil(raw.askWithoutStore("上个月各区投诉量排名", conversation: &c))
+    }
+
     /// The raw SQL with its parameters written in, for the oracle connection.
     func bindInline(_ sql: String, _ params: [DBValue]) -> String {
         var out = "", i = 0
