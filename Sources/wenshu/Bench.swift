@@ -16,7 +16,7 @@ struct Bench: ParsableCommand {
     @ArgumentParser.Flag(name: .long, help: "逐题列出直接查询与分析缓存的耗时。")
     var each = false
 
-    @ArgumentParser.Flag(name: .long, help: "只测问题→SQL（不跑 ask 与分析缓存），便于剖析解析器。")
+    @ArgumentParser.Flag(name: .long, help: "只测问题→SQL（不跑 ask 与分析缓存），便于剖析解析器；与 --questions 同用时测该文件中的问题。")
     var parseOnly = false
 
     @Option(name: .long, help: "只用分析缓存把问题组合回答这么多遍（不与直接查询对比），报告每题耗时，便于剖析回答路径。")
@@ -52,15 +52,23 @@ struct Bench: ParsableCommand {
         // The raw path: the SQL's own time is subtracted below (the cache is measured after).
         let engine = try store.openEngine(analytics: nil)
         let now = try store.parsedNow() ?? Now.wallClock()
-        let questions = BenchQuestions.all
+        // With --parse-only, --questions names the questions to time (to profile a few).
+        let questions = parseOnly && self.questions != nil ? try CacheBench.mix(self.questions).filter { !$0.isEmpty } : BenchQuestions.all
         var samples: [Double] = []
+        var perQuestion = [[Double]](repeating: [], count: questions.count)
         for _ in 0..<repeats {
-            for q in questions {
+            for (i, q) in questions.enumerated() {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let (_, reading) = engine.read(q, conversation: nil, now: now)
                 if case .plan(let p, _) = reading { _ = SQLCompiler(dialect: engine.dialect, now: now).compile(p) }
-                samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000)
+                let t = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000
+                samples.append(t)
+                perQuestion[i].append(t)
             }
+        }
+        for (i, q) in questions.enumerated() where each {
+            let v = perQuestion[i].sorted()
+            print(String(format: "  %6.1f µs  %@", v[v.count / 2], q))
         }
         samples.sort()
         // Where the parse time goes, stage by stage.

@@ -13,7 +13,7 @@ final class ChartParserTests: XCTestCase {
         let rules = engine.resources.grammar.rules
         for q in questions {
             let tokens = parser.tokens(q)
-            let base = parser.baseUnits(tokens).0
+            let base = parser.baseUnits(tokens, nodes: parser.nodes(tokens)).0
             let fast = parser.chart.saturate(tokens: tokens, base: base)
             let plain = PlainChart(rules: rules).saturate(tokens: tokens, base: base)
             XCTAssertEqual(fast, plain, q)

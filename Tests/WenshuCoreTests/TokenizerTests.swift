@@ -20,6 +20,29 @@ final class TokenizerTests: XCTestCase {
         }
     }
 
+    /// The one-pass fold is the same text as folding width, then String.lowercased(), for
+    /// every scalar of the Basic Multilingual Plane (and a few beyond it).
+    func testFoldedBytesMatchFoldWidthThenLowercased() {
+        var mismatches: [UInt32] = []
+        for v in Array(UInt32(0x20)...UInt32(0xFFFF)) + [0x10400, 0x1E900, 0x1F600, 0x20000] {
+            guard let u = Unicode.Scalar(v) else { continue }
+            let s = "A" + String(u) + "ｚ"
+            if Normalizer.foldedBytes(s) != Array(Normalizer.foldWidth(s).lowercased().utf8) { mismatches.append(v) }
+        }
+        XCTAssertEqual(mismatches, [])
+    }
+
+    /// The trie's hash table: words found after it grew many times, and no word that was
+    /// never put in.
+    func testTrieFindsEveryWordAndNoOther() {
+        var t = Trie()
+        let words = (0..<5000).map { i in "词\(i)" + String(Unicode.Scalar(UInt32(0x4E00 + i % 2000))!) }
+        for w in words { t.insert(w) }
+        for w in words { XCTAssertEqual(t.node(of: w).map { t.terminal[$0] }, true, w) }
+        XCTAssertNil(t.node(of: "不在其中"))
+        XCTAssertEqual(t.node(of: "词1").map { t.terminal[$0] }, false, "a prefix is a node, not a word")
+    }
+
     func testContentPhraseIsOneToken() throws {
         let parser = try Fixtures.engine().parser
         let t = parser.tokens("今年提到「外卖」的工单有多少")

@@ -21,7 +21,10 @@ public struct Answer: Sendable {
     public var suggestions: [String] = []
     /// Grammar rules and lexicon entries that built the reading.
     public var rules: [String] = []
-    public var lexicon: [String] = []
+    /// The lexicon entries behind the tokens, as text when asked for (\\why): formatting
+    /// them for every answer cost more than the rest of reading the question.
+    public var lexicon: [String] { lexiconSources.map(\.text) }
+    public var lexiconSources: [LexiconSource] = []
     public var segmentation: String = ""
     public var plan: QueryPlan?
     /// The `now` the plan was compiled against (超期 compares with it), so that the statement

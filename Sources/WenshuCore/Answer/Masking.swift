@@ -5,6 +5,8 @@
 /// Short numbers (dates, amounts, house numbers) stay as they are.
 public enum Masking {
     public static func mask(_ text: String) -> String {
+        // No digit, nothing to hide (most ticket texts).
+        guard text.utf8.contains(where: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return text }
         let chars = Array(text)
         var out = ""
         out.reserveCapacity(text.utf8.count)

@@ -7,7 +7,7 @@ struct ChartParser: Sendable {
     let rules: [Rule]
     private let compiled: [CompiledRule]
     /// Literal words and tags of the grammar, numbered.
-    private let wordIDs: [String: Int]
+    let wordIDs: [String: Int]
     private let tagIDs: [String: Int]
     /// Rules whose first required element can be this word / this tag.
     private let byWord: [[Int]]
@@ -32,9 +32,9 @@ struct ChartParser: Sendable {
                         words[w] = words.count
                         return words.count - 1
                     }
-                    return CompiledElement(optional: el.optional, words: Set(ids), tag: -1, value: nil)
+                    return CompiledElement(optional: el.optional, words: WordSet(ids), tag: -1, value: nil)
                 case .tag(let t, let v):
-                    return CompiledElement(optional: el.optional, words: [], tag: tagID(t), value: v)
+                    return CompiledElement(optional: el.optional, words: WordSet([]), tag: tagID(t), value: v)
                 }
             }
             let args = r.args.map { a -> CompiledArg in
@@ -43,14 +43,15 @@ struct ChartParser: Sendable {
                 return .value(.text(a))
             }
             let used = Array(Set(pattern.map(\.tag).filter { $0 >= 0 })).sorted()
-            compiled.append(CompiledRule(pattern: pattern, output: tagID(r.output), args: args, tags: used))
+            compiled.append(CompiledRule(pattern: pattern, output: tagID(r.output), args: args, tags: used,
+                                         ctor: RuleProductions.ctor(named: r.ctor), name: r.name, outputTag: r.output))
         }
         var byWord = [[Int]](repeating: [], count: words.count)
         var byTag = [[Int]](repeating: [], count: tags.count)
         for (i, r) in compiled.enumerated() {
             for el in r.pattern {
                 if el.tag >= 0 { if byTag[el.tag].last != i { byTag[el.tag].append(i) } }
-                else { for w in el.words where byWord[w].last != i { byWord[w].append(i) } }
+                else { for w in el.words.members where byWord[w].last != i { byWord[w].append(i) } }
                 if !el.optional { break }
             }
         }
@@ -61,14 +62,22 @@ struct ChartParser: Sendable {
         self.byTag = byTag
     }
 
-    /// All units the rules can build on top of `base`.
-    func saturate(tokens: [Token], base: [Unit]) -> [Unit] {
-        var chart = Chart(tokens: tokens, wordIDs: wordIDs, tagCount: tagIDs.count)
+    /// Each token's literal-word id (-1: not a grammar literal, or a content phrase).
+    func literalIDs(_ tokens: [Token]) -> [Int] {
+        tokens.map { $0.kind == .content ? -1 : (wordIDs[$0.surface] ?? -1) }
+    }
+
+    /// All units the rules can build on top of `base`; `words` are the tokens' literal-word
+    /// ids (`literalIDs`, or the same found faster through the tokenizer's trie).
+    func saturate(tokens: [Token], base: [Unit], words: [Int]? = nil) -> [Unit] {
+        var chart = Chart(tokens: tokens, tokenWords: words ?? literalIDs(tokens), tagCount: tagIDs.count)
         for u in base { chart.add(u, tag: tagIDs[u.tag] ?? -1, always: true) }
         var candidate = [Bool](repeating: false, count: compiled.count)
         var frontier = !base.isEmpty
         var rounds = 0
         var found: [Match] = []
+        var caps: [Sem?] = []
+        var used: [String] = []
         // units.count when each rule last began matching: a match made only of older units was
         // found then, so a rule none of whose tags gained a unit since has nothing new to give.
         var evaluatedFrom = [Int](repeating: -1, count: compiled.count)
@@ -88,12 +97,17 @@ struct ChartParser: Sendable {
                 }) else { continue }
                 if evaluatedFrom[ri] >= 0, !chart.hasUnit(since: evaluatedFrom[ri], taggedAnyOf: rule.tags) { continue }
                 evaluatedFrom[ri] = chart.units.count
+                // A required first element rules out most starts before any matching begins.
+                let first = rule.pattern.first.flatMap { $0.optional ? nil : $0 }
                 for start in 0..<tokens.count {
+                    if let el = first {
+                        if el.tag < 0 ? !el.words.contains(chart.tokenWords[start]) : !chart.hasUnit(at: start, tag: el.tag) { continue }
+                    }
                     // Every match from this start is found before any is added, as units added now
                     // must not feed the same rule at the same start in this round.
                     found.removeAll(keepingCapacity: true)
-                    var caps: [Sem?] = []
-                    var used: [String] = []
+                    caps.removeAll(keepingCapacity: true)
+                    used.removeAll(keepingCapacity: true)
                     chart.match(rule.pattern, 0, start, &caps, &used, into: &found)
                     for m in found {
                         var args: [Sem?] = []
@@ -104,8 +118,10 @@ struct ChartParser: Sendable {
                             case .value(let s): args.append(s)
                             }
                         }
-                        guard let sem = RuleProductions.run(rules[ri].ctor, args) else { continue }
-                        let u = Unit(start: start, end: m.end, tag: rules[ri].output, sem: sem, rules: m.used + [rules[ri].name])
+                        guard let sem = rule.ctor?(args) else { continue }
+                        var used = m.used
+                        used.append(rule.name)
+                        let u = Unit(start: start, end: m.end, tag: rule.outputTag, sem: sem, rules: used)
                         if chart.add(u, tag: rule.output) { frontier = true }
                     }
                 }
@@ -119,8 +135,14 @@ struct ChartParser: Sendable {
     /// the positions no unit explains.
     func bestCover(tokens: [Token], units: [Unit], usable: (Unit) -> Bool) -> (units: [Unit], uncovered: [Int]) {
         let n = tokens.count
-        var byStart = [[Int]](repeating: [], count: n + 1)
-        for (i, u) in units.enumerated() where usable(u) { byStart[u.start].append(i) }
+        // Usable units by start, in the order they were found, as lists threaded through
+        // `nextAt` (no array per position, no copy of a unit).
+        var head = [Int](repeating: -1, count: n + 1)
+        var nextAt = [Int](repeating: -1, count: units.count)
+        for i in units.indices.reversed() where usable(units[i]) {
+            nextAt[i] = head[units[i].start]
+            head[units[i].start] = i
+        }
         // cost = uncovered * 100 + units; best[i] is for tokens[i...]
         var best = [Int](repeating: Int.max, count: n + 1)
         var choice = [Int](repeating: -1, count: n + 1)  // unit index, or -1 for "skip token"
@@ -128,10 +150,11 @@ struct ChartParser: Sendable {
         for i in stride(from: n - 1, through: 0, by: -1) {
             best[i] = 100 + best[i + 1]
             choice[i] = -1
-            for ui in byStart[i] {
-                let u = units[ui]
-                let c = 1 + best[u.end]
+            var ui = head[i]
+            while ui >= 0 {
+                let c = 1 + best[units[ui].end]
                 if c < best[i] { best[i] = c; choice[i] = ui }
+                ui = nextAt[ui]
             }
         }
         var picked: [Unit] = []
@@ -139,7 +162,7 @@ struct ChartParser: Sendable {
         var i = 0
         while i < n {
             if choice[i] < 0 { uncovered.append(i); i += 1 }
-            else { let u = units[choice[i]]; picked.append(u); i = u.end }
+            else { picked.append(units[choice[i]]); i = units[choice[i]].end }
         }
         return (picked, uncovered)
     }
@@ -148,7 +171,7 @@ struct ChartParser: Sendable {
 private struct CompiledElement: Sendable {
     let optional: Bool
     /// Literal word ids (when `tag` is -1).
-    let words: Set<Int>
+    let words: WordSet
     let tag: Int
     let value: String?
 }
@@ -164,6 +187,9 @@ private struct CompiledRule: Sendable {
     let args: [CompiledArg]
     /// The tags its pattern matches.
     let tags: [Int]
+    let ctor: RuleProductions.Ctor?
+    let name: String
+    let outputTag: String
 }
 
 private struct Match {
@@ -181,12 +207,11 @@ private struct Chart {
     private var unitTags: [Int] = []
     private var byStart: [[Int]]
     private(set) var tagPresent: [Bool]
-    /// Units by (start, end, tag id): a new unit is a repeat when one there has the same meaning.
-    private var seen: [SpanKey: [Int]] = [:]
+    private var unitEnds: [Int] = []
 
-    init(tokens: [Token], wordIDs: [String: Int], tagCount: Int) {
+    init(tokens: [Token], tokenWords: [Int], tagCount: Int) {
         self.tokens = tokens
-        tokenWords = tokens.map { $0.kind == .content ? -1 : (wordIDs[$0.surface] ?? -1) }
+        self.tokenWords = tokenWords
         byStart = [[Int]](repeating: [], count: tokens.count + 1)
         tagPresent = [Bool](repeating: false, count: tagCount)
     }
@@ -195,14 +220,22 @@ private struct Chart {
     /// tokens' own units, kept even when two lexicon entries mean the same).
     @discardableResult
     mutating func add(_ u: Unit, tag: Int, always: Bool = false) -> Bool {
-        let key = SpanKey(start: u.start, end: u.end, tag: tag)
-        if !always, let same = seen[key], same.contains(where: { units[$0].sem == u.sem && units[$0].tag == u.tag }) { return false }
-        seen[key, default: []].append(units.count)
+        // A repeat: the same span, tag and meaning (the units at one start are few: a scan
+        // costs less than hashing a key).
+        if !always, byStart[u.start].contains(where: { unitEnds[$0] == u.end && unitTags[$0] == tag && units[$0].sem == u.sem && units[$0].tag == u.tag }) {
+            return false
+        }
         units.append(u)
         unitTags.append(tag)
+        unitEnds.append(u.end)
         byStart[u.start].append(units.count - 1)
         if tag >= 0 { tagPresent[tag] = true }
         return true
+    }
+
+    /// Whether a unit of this tag starts at `pos`.
+    func hasUnit(at pos: Int, tag: Int) -> Bool {
+        byStart[pos].contains { unitTags[$0] == tag }
     }
 
     func hasUnit(since first: Int, taggedAnyOf tags: [Int]) -> Bool {
@@ -243,7 +276,25 @@ private struct Chart {
     }
 }
 
-/// A unit's span and tag id: hashed as three integers, never as strings.
-private struct SpanKey: Hashable {
-    let start: Int, end: Int, tag: Int
+
+/// A set of literal-word ids as bits: the chart asks "is this token one of the words" for
+/// every element it tries, and hashing an Int each time was a fifth of the chart's work.
+struct WordSet: Sendable {
+    private var bits: [UInt64] = []
+    let members: [Int]
+
+    init(_ ids: [Int]) {
+        members = ids
+        for id in ids where id >= 0 {
+            let w = id >> 6
+            if bits.count <= w { bits += [UInt64](repeating: 0, count: w + 1 - bits.count) }
+            bits[w] |= 1 << UInt64(id & 63)
+        }
+    }
+
+    @inline(__always)
+    func contains(_ id: Int) -> Bool {
+        let w = id >> 6
+        return id >= 0 && w < bits.count && bits[w] & (1 << UInt64(id & 63)) != 0
+    }
 }

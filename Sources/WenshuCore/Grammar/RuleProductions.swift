@@ -2,11 +2,14 @@
 /// which words make a meaning; these say what the meaning is. A constructor returns nil
 /// when its arguments do not make sense (月份 13, a year of 3), and then the rule does not fire.
 enum RuleProductions {
-    typealias Ctor = ([Sem?]) -> Sem?
+    typealias Ctor = @Sendable ([Sem?]) -> Sem?
 
     static let known: Set<String> = Set(table.keys)
 
     static func run(_ name: String, _ args: [Sem?]) -> Sem? { table[name]?(args) }
+
+    /// The constructor of this name (looked up once per rule, not per match).
+    static func ctor(named name: String) -> Ctor? { table[name] }
 
     private static func num(_ a: [Sem?], _ i: Int) -> Int? { i < a.count ? a[i]?.number : nil }
     private static func time(_ a: [Sem?], _ i: Int) -> TimeExpr? { i < a.count ? a[i]?.timeExpr : nil }

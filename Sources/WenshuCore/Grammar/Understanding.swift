@@ -11,7 +11,7 @@ public struct Understanding: Sendable {
     /// For each token, the tag of the one-token unit that explains it (nil: unknown, or part of a rule).
     public var coverTags: [String?] = []
     public let rules: [String]
-    public let lexiconSources: [String]
+    public let lexiconSources: [LexiconSource]
 
     /// Golden-string form of the tokens: "上个月/西湖区/供水/投诉/多少".
     public var segmentation: String { tokens.map(\.surface).joined(separator: "/") }
@@ -57,7 +57,33 @@ public struct QuestionParser: Sendable {
         }.keys)
         tokenizer = Tokenizer(words: Array(words.keys) + literals, numeralWords: numeralWords)
         chart = ChartParser(rules: resources.grammar.rules)
+        var byNode = [Int](repeating: -1, count: tokenizer.trie.terminal.count)
+        for (w, id) in chart.wordIDs { if let n = tokenizer.trie.node(of: w) { byNode[n] = id } }
+        literalOfNode = byNode
+        var lexOfNode = [Int32](repeating: -1, count: tokenizer.trie.terminal.count)
+        var lexicon: [(entries: [LexEntry], sems: [Sem])] = []
+        for (w, es) in words {
+            guard let n = tokenizer.trie.node(of: w), let ss = sems[w] else { continue }
+            lexOfNode[n] = Int32(lexicon.count)
+            lexicon.append((es, ss))
+        }
+        self.lexOfNode = lexOfNode
+        self.lexicon = lexicon
     }
+
+    /// The grammar's literal-word id of each trie node a literal ends at (-1 elsewhere), and
+    /// the lexicon entries of each node a lexicon word ends at (an index into `lexicon`): a
+    /// token is found by a walk of the trie, not by hashing its text.
+    let literalOfNode: [Int]
+    let lexOfNode: [Int32]
+    let lexicon: [(entries: [LexEntry], sems: [Sem])]
+
+    /// Each token's trie node (nil: a content phrase, or not a word of the trie).
+    func nodes(_ tokens: [Token]) -> [Int?] {
+        tokens.map { t in t.kind == .content ? nil : tokenizer.trie.node(of: t.surface) }
+    }
+
+    func literalIDs(_ nodes: [Int?]) -> [Int] { nodes.map { $0.map { literalOfNode[$0] } ?? -1 } }
 
     /// Microseconds spent in each stage for one question (for `wenshu bench`).
     public func stageTimes(_ question: String) -> [(String, Double)] {
@@ -67,8 +93,9 @@ public struct QuestionParser: Sendable {
         let t1 = now()
         let tokens = tokenizer.tokenize(segs)
         let t2 = now()
-        let base = baseUnits(tokens).0
-        let units = chart.saturate(tokens: tokens, base: base)
+        let nodes = self.nodes(tokens)
+        let base = baseUnits(tokens, nodes: nodes).0
+        let units = chart.saturate(tokens: tokens, base: base, words: literalIDs(nodes))
         let t3 = now()
         _ = chart.bestCover(tokens: tokens, units: units) { $0.tag != "num" && $0.tag != "quantity" }
         let t4 = now()
@@ -79,18 +106,19 @@ public struct QuestionParser: Sendable {
 
     public func understand(_ question: String) -> Understanding {
         let tokens = self.tokens(question)
-        let (base, entries) = baseUnits(tokens)
-        let units = chart.saturate(tokens: tokens, base: base)
+        let nodes = self.nodes(tokens)
+        let (base, entries) = baseUnits(tokens, nodes: nodes)
+        let units = chart.saturate(tokens: tokens, base: base, words: literalIDs(nodes))
         let (picked, uncovered) = chart.bestCover(tokens: tokens, units: units) { $0.tag != "num" && $0.tag != "quantity" }
         var slots: [Slot] = []
         var rules: [String] = []
-        var sources: [String] = []
+        var sources: [LexiconSource] = []
         var coverTags = [String?](repeating: nil, count: tokens.count)
         for u in picked where u.end == u.start + 1 && u.rules.isEmpty { coverTags[u.start] = u.tag }
         for u in picked {
             slots += QuestionParser.slots(of: u)
             rules += u.rules
-            if u.rules.isEmpty, let e = QuestionParser.entry(of: u, base: base, entries: entries) { sources.append("\(tokens[u.start].surface)→\(e.tag):\(e.value) (\(e.source))") }
+            if u.rules.isEmpty, let e = QuestionParser.entry(of: u, base: base, entries: entries) { sources.append(LexiconSource(surface: tokens[u.start].surface, entry: e)) }
         }
         var result = Understanding(tokens: tokens, slots: slots, unknown: uncovered.map { tokens[$0].surface }, unknownPositions: uncovered,
                                    rules: rules, lexiconSources: sources)
@@ -106,7 +134,7 @@ public struct QuestionParser: Sendable {
 
     /// Units straight from the tokens: numbers, content phrases and every lexicon meaning,
     /// each with the lexicon entry it came from (nil for numbers and phrases).
-    func baseUnits(_ tokens: [Token]) -> ([Unit], [LexEntry?]) {
+    func baseUnits(_ tokens: [Token], nodes: [Int?]) -> ([Unit], [LexEntry?]) {
         var base: [Unit] = []
         var sourceOf: [LexEntry?] = []
         for (i, t) in tokens.enumerated() {
@@ -116,7 +144,8 @@ public struct QuestionParser: Sendable {
             case .decimal(let x): base.append(Unit(start: i, end: i + 1, tag: "quantity", sem: .quantity(.number(x)), rules: []))
             case .percent(let x): base.append(Unit(start: i, end: i + 1, tag: "quantity", sem: .quantity(.ratio(x)), rules: []))
             case .word, .latin:
-                guard let entries = words[t.surface], let meanings = sems[t.surface] else { continue }
+                guard let n = nodes[i], lexOfNode[n] >= 0 else { continue }
+                let (entries, meanings) = lexicon[Int(lexOfNode[n])]
                 for (e, sem) in zip(entries, meanings) {
                     base.append(Unit(start: i, end: i + 1, tag: e.tag, sem: sem, rules: []))
                     sourceOf.append(e)
@@ -183,4 +212,13 @@ public struct QuestionParser: Sendable {
         default: return []
         }
     }
+}
+
+/// A token and the lexicon entry that explained it.
+public struct LexiconSource: Sendable, Hashable {
+    public let surface: String
+    public let entry: LexEntry
+
+    /// "西湖区→place:西湖区 (Lexicon/places.tsv:3)".
+    public var text: String { "\(surface)→\(entry.tag):\(entry.value) (\(entry.source))" }
 }

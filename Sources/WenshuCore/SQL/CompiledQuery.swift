@@ -18,15 +18,23 @@ public struct CompiledQuery: Sendable, Equatable {
 /// Builds SQL text and its parameters side by side, so a value can only enter as a parameter.
 struct SQLBuilder {
     let dialect: SQLDialect
-    private(set) var sql = ""
+    /// The statement so far, as UTF-8 (appended byte spans, not string slices).
+    private var bytes: [UInt8] = []
     private(set) var params: [DBValue] = []
 
-    mutating func raw(_ s: String) { sql += s }
+    init(dialect: SQLDialect) {
+        self.dialect = dialect
+        bytes.reserveCapacity(512)
+    }
+
+    var sql: String { String(decoding: bytes, as: UTF8.self) }
+
+    mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
 
     /// Appends a placeholder bound to `v`.
     mutating func bind(_ v: DBValue) {
         params.append(v)
-        sql += dialect.placeholder(params.count)
+        bytes.append(contentsOf: dialect.placeholder(params.count).utf8)
     }
 
     mutating func bind(_ s: String) { bind(.text(s)) }
@@ -34,22 +42,19 @@ struct SQLBuilder {
     /// Appends a fragment built by another builder (keeps parameter order).
     mutating func append(_ f: Fragment) {
         // Split on the marker byte (it never occurs inside a UTF-8 multi-byte sequence).
-        let utf8 = f.sql.utf8
-        var start = utf8.startIndex
-        var next = 0
-        var i = start
-        while i != utf8.endIndex {
-            if utf8[i] == 1 {
-                sql += f.sql[start..<i]
+        var text = f.sql
+        text.withUTF8 { buf in
+            var start = 0, next = 0
+            for i in 0..<buf.count where buf[i] == 1 {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start..<i]))
+                start = i + 1
                 guard next < f.params.count else { return }
                 params.append(f.params[next])
                 next += 1
-                sql += dialect.placeholder(params.count)
-                start = utf8.index(after: i)
+                bytes.append(contentsOf: dialect.placeholder(params.count).utf8)
             }
-            i = utf8.index(after: i)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start...]))
         }
-        sql += f.sql[start...]
     }
 }
 

@@ -61,17 +61,24 @@ public final class Regex: @unchecked Sendable {
     /// Replaces every match with the output of `transform`.
     public func replace(in text: String, _ transform: (Match, [UInt8]) -> String) -> String {
         let bytes = Array(text.utf8)
+        let out = replace(bytes: bytes) { m, b in Array(transform(m, b).utf8) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The same on UTF-8 bytes (a chain of replacements converts once, not per pattern).
+    public func replace(bytes: [UInt8], _ transform: (Match, [UInt8]) -> [UInt8]) -> [UInt8] {
         let found = matches(in: bytes)
-        if found.isEmpty { return text }
+        if found.isEmpty { return bytes }
         var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
         var last = 0
         for m in found {
             out.append(contentsOf: bytes[last..<m.range.lowerBound])
-            out.append(contentsOf: Array(transform(m, bytes).utf8))
+            out.append(contentsOf: transform(m, bytes))
             last = m.range.upperBound
         }
         out.append(contentsOf: bytes[last...])
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 }
 

@@ -78,14 +78,28 @@ public struct Tokenizer: Sendable {
     }
 
     func tokenize(text: String) -> [Token] {
-        let scalars = text.unicodeScalars.map(\.value)
+        let utf8 = Array(text.utf8)
+        // Scalars, and where each starts in the UTF-8 bytes (a token's surface is a byte slice).
+        var scalars: [UInt32] = []
+        var offsets: [Int] = []
+        scalars.reserveCapacity(utf8.count)
+        offsets.reserveCapacity(utf8.count + 1)
+        var b = 0
+        for u in text.unicodeScalars {
+            scalars.append(u.value)
+            offsets.append(b)
+            b += UTF8.width(u)
+        }
+        offsets.append(b)
         let n = scalars.count
         if n == 0 { return [] }
+        func surface(_ i: Int, _ end: Int) -> String { String(decoding: utf8[offsets[i]..<offsets[end]], as: UTF8.self) }
         // cost[i]: cheapest segmentation of scalars[i...]; next[i]: end of the first piece; kind[i]: its kind.
         var cost = [Double](repeating: .infinity, count: n + 1)
         var next = [Int](repeating: 0, count: n + 1)
         var kinds = [UInt8](repeating: 0, count: n + 1)  // 0 word, 1 number, 2 latin, 3 unknown
         cost[n] = 0
+        var ends: [Int] = []
         for i in stride(from: n - 1, through: 0, by: -1) {
             func consider(_ end: Int, _ c: Double, _ k: UInt8) {
                 let total = c + cost[end]
@@ -93,10 +107,18 @@ public struct Tokenizer: Sendable {
                     cost[i] = total; next[i] = end; kinds[i] = k
                 }
             }
-            for end in trie.prefixEnds(scalars, from: i) {
+            // Every dictionary word starting here (the trie walked inline: no closure per word).
+            ends.removeAll(keepingCapacity: true)
+            var node = 0, j = i
+            while j < n {
+                node = trie.child(node, scalars[j])
+                if node < 0 { break }
+                j += 1
+                if trie.terminal[node] { ends.append(j) }
+            }
+            for end in ends {
                 // A word made only of numerals (一, 十二) is a number: a grammar literal must not hide it.
-                if scalars[i..<end].allSatisfy(Tokenizer.isNumeral),
-                   numeralWords.isEmpty || !numeralWords.contains(String(String.UnicodeScalarView(scalars[i..<end].compactMap(Unicode.Scalar.init)))) { continue }
+                if scalars[i..<end].allSatisfy(Tokenizer.isNumeral), numeralWords.isEmpty || !numeralWords.contains(surface(i, end)) { continue }
                 consider(end, 1.0, 0)
             }
             let u = scalars[i]
@@ -127,16 +149,16 @@ public struct Tokenizer: Sendable {
         var i = 0
         while i < n {
             let end = next[i]
-            let surface = String(String.UnicodeScalarView(scalars[i..<end].compactMap(Unicode.Scalar.init)))
+            let surface = surface(i, end)
             let kind: Token.Kind
             switch kinds[i] {
             case 0: kind = .word
             case 1: kind = ChineseNumber.parse(surface).map { .number($0) } ?? .unknown
             case 2: kind = .latin
-            case 4: kind = surface.count <= 20 ? Double(surface).map { .decimal($0) } ?? .unknown : .unknown
+            case 4: kind = surface.utf8.count <= 20 ? Double(surface).map { .decimal($0) } ?? .unknown : .unknown
             case 5:
                 let digits = String(surface.dropLast())
-                kind = digits.count <= 20 ? Double(digits).map { .percent($0 / 100) } ?? .unknown : .unknown
+                kind = digits.utf8.count <= 20 ? Double(digits).map { .percent($0 / 100) } ?? .unknown : .unknown
             default: kind = .unknown
             }
             tokens.append(Token(surface: surface, kind: kind))

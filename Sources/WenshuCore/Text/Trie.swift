@@ -1,34 +1,73 @@
-/// A character trie over Unicode scalars, flat arrays for speed.
+/// A character trie over Unicode scalars. Edges live in one open-addressing table keyed by
+/// (node, scalar) with a multiplicative hash: a Dictionary per node hashed every step with
+/// SipHash, the larger part of segmenting a question.
 struct Trie: Sendable {
-    private var children: [[UInt32: Int32]] = [[:]]
-    private var terminal: [Bool] = [false]
+    /// Edge table: key = node << 21 | scalar (scalars are below 2^21), value = child node.
+    private var keys: [UInt64] = []
+    private var values: [Int32] = []
+    private var mask = 0
+    private var edges = 0
+    private(set) var terminal: [Bool] = [false]
+
+    init() { resize(1 << 10) }
+
+    private static let empty = UInt64.max
+
+    @inline(__always)
+    private static func slot(_ key: UInt64, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    private mutating func resize(_ capacity: Int) {
+        let oldKeys = keys, oldValues = values
+        keys = [UInt64](repeating: Trie.empty, count: capacity)
+        values = [Int32](repeating: -1, count: capacity)
+        mask = capacity - 1
+        for (k, v) in zip(oldKeys, oldValues) where k != Trie.empty { place(k, v) }
+    }
+
+    private mutating func place(_ key: UInt64, _ value: Int32) {
+        var i = Trie.slot(key, mask)
+        while keys[i] != Trie.empty { i = (i + 1) & mask }
+        keys[i] = key
+        values[i] = value
+    }
+
+    /// The child of `node` along scalar `u`, or -1.
+    @inline(__always)
+    func child(_ node: Int, _ u: UInt32) -> Int {
+        let key = UInt64(node) << 21 | UInt64(u & 0x1F_FFFF)
+        var i = Trie.slot(key, mask)
+        while true {
+            let k = keys[i]
+            if k == key { return Int(values[i]) }
+            if k == Trie.empty { return -1 }
+            i = (i + 1) & mask
+        }
+    }
 
     mutating func insert(_ word: String) {
         var node = 0
         for u in word.unicodeScalars {
-            if let next = children[node][u.value] {
-                node = Int(next)
-            } else {
-                children.append([:])
-                terminal.append(false)
-                let id = Int32(children.count - 1)
-                children[node][u.value] = id
-                node = Int(id)
-            }
+            let next = child(node, u.value)
+            if next >= 0 { node = next; continue }
+            if (edges + 1) * 2 > keys.count { resize(keys.count * 2) }
+            let id = terminal.count
+            terminal.append(false)
+            place(UInt64(node) << 21 | UInt64(u.value), Int32(id))
+            edges += 1
+            node = id
         }
         terminal[node] = true
     }
 
-    /// Ends (exclusive) of every dictionary word that starts at `start`.
-    func prefixEnds(_ text: [UInt32], from start: Int) -> [Int] {
+    /// The node a whole word ends at (nil: not a path of the trie).
+    func node(of word: String) -> Int? {
         var node = 0
-        var ends: [Int] = []
-        var i = start
-        while i < text.count, let next = children[node][text[i]] {
-            node = Int(next)
-            i += 1
-            if terminal[node] { ends.append(i) }
+        for u in word.unicodeScalars {
+            node = child(node, u.value)
+            if node < 0 { return nil }
         }
-        return ends
+        return node
     }
 }
