@@ -76,8 +76,8 @@ struct ChartParser: Sendable {
         var frontier = !base.isEmpty
         var rounds = 0
         var found: [Match] = []
-        var caps: [Sem?] = []
-        var used: [String] = []
+        var caps: [Int32] = []
+        var pool: [Int32] = []
         // units.count when each rule last began matching: a match made only of older units was
         // found then, so a rule none of whose tags gained a unit since has nothing new to give.
         var evaluatedFrom = [Int](repeating: -1, count: compiled.count)
@@ -107,19 +107,22 @@ struct ChartParser: Sendable {
                     // must not feed the same rule at the same start in this round.
                     found.removeAll(keepingCapacity: true)
                     caps.removeAll(keepingCapacity: true)
-                    used.removeAll(keepingCapacity: true)
-                    chart.match(rule.pattern, 0, start, &caps, &used, into: &found)
+                    pool.removeAll(keepingCapacity: true)
+                    chart.match(rule.pattern, 0, start, &caps, into: &found, pool: &pool)
                     for m in found {
+                        let captured = pool[m.caps]
                         var args: [Sem?] = []
                         args.reserveCapacity(rule.args.count)
                         for a in rule.args {
                             switch a {
-                            case .capture(let n): args.append(n < m.caps.count ? m.caps[n] : nil)
+                            case .capture(let n): args.append(n < captured.count ? chart.captured(captured[captured.startIndex + n]) : nil)
                             case .value(let s): args.append(s)
                             }
                         }
                         guard let sem = rule.ctor?(args) else { continue }
-                        var used = m.used
+                        // The rules that built it: those of the units it is made of, then this one.
+                        var used: [String] = []
+                        for c in captured where c >= 0 { used.append(contentsOf: chart.units[Int(c)].rules) }
                         used.append(rule.name)
                         let u = Unit(start: start, end: m.end, tag: rule.outputTag, sem: sem, rules: used)
                         if chart.add(u, tag: rule.output) { frontier = true }
@@ -192,10 +195,11 @@ private struct CompiledRule: Sendable {
     let outputTag: String
 }
 
+/// One way a pattern matched: where it ended, and its captures (a range of the saturation's
+/// capture pool, so a match allocates nothing of its own).
 private struct Match {
     let end: Int
-    let caps: [Sem?]
-    let used: [String]
+    let caps: Range<Int>
 }
 
 /// The units found so far for one question, indexed by start position and tag.
@@ -212,6 +216,11 @@ private struct Chart {
     init(tokens: [Token], tokenWords: [Int], tagCount: Int) {
         self.tokens = tokens
         self.tokenWords = tokenWords
+        // Room for the units a question usually has (growing the arrays copied every unit).
+        let room = 4 * tokens.count + 16
+        units.reserveCapacity(room)
+        unitTags.reserveCapacity(room)
+        unitEnds.reserveCapacity(room)
         byStart = [[Int]](repeating: [], count: tokens.count + 1)
         tagPresent = [Bool](repeating: false, count: tagCount)
     }
@@ -246,31 +255,40 @@ private struct Chart {
 
     /// Every way `pattern[k...]` matches from token position `pos`, in the grammar's order
     /// (an optional element skipped before it is taken).
-    func match(_ pattern: [CompiledElement], _ k: Int, _ pos: Int, _ caps: inout [Sem?], _ used: inout [String], into out: inout [Match]) {
-        if k == pattern.count { out.append(Match(end: pos, caps: caps, used: used)); return }
+    /// A capture of a match: a unit (its index), a literal token (-2 - position), or an
+    /// optional element left out (-1).
+    func captured(_ c: Int32) -> Sem? {
+        if c >= 0 { return units[Int(c)].sem }
+        if c == -1 { return nil }
+        return .text(tokens[Int(-2 - c)].surface)
+    }
+
+    func match(_ pattern: [CompiledElement], _ k: Int, _ pos: Int, _ caps: inout [Int32], into out: inout [Match], pool: inout [Int32]) {
+        if k == pattern.count {
+            let first = pool.count
+            pool.append(contentsOf: caps)
+            out.append(Match(end: pos, caps: first..<pool.count))
+            return
+        }
         let el = pattern[k]
         if el.optional {
-            caps.append(nil)
-            match(pattern, k + 1, pos, &caps, &used, into: &out)
+            caps.append(-1)
+            match(pattern, k + 1, pos, &caps, into: &out, pool: &pool)
             caps.removeLast()
         }
         guard pos < tokens.count else { return }
         if el.tag < 0 {
             let w = tokenWords[pos]
             guard w >= 0, el.words.contains(w) else { return }
-            caps.append(.text(tokens[pos].surface))
-            match(pattern, k + 1, pos + 1, &caps, &used, into: &out)
+            caps.append(Int32(-2 - pos))
+            match(pattern, k + 1, pos + 1, &caps, into: &out, pool: &pool)
             caps.removeLast()
         } else {
             for ui in byStart[pos] where unitTags[ui] == el.tag {
-                let u = units[ui]
-                if let value = el.value, u.sem.text != value { continue }
-                let mark = used.count
-                caps.append(u.sem)
-                used.append(contentsOf: u.rules)
-                match(pattern, k + 1, u.end, &caps, &used, into: &out)
+                if let value = el.value, units[ui].sem.text != value { continue }
+                caps.append(Int32(ui))
+                match(pattern, k + 1, unitEnds[ui], &caps, into: &out, pool: &pool)
                 caps.removeLast()
-                used.removeSubrange(mark...)
             }
         }
     }

@@ -137,6 +137,8 @@ public struct QuestionParser: Sendable {
     func baseUnits(_ tokens: [Token], nodes: [Int?]) -> ([Unit], [LexEntry?]) {
         var base: [Unit] = []
         var sourceOf: [LexEntry?] = []
+        base.reserveCapacity(2 * tokens.count)
+        sourceOf.reserveCapacity(2 * tokens.count)
         for (i, t) in tokens.enumerated() {
             switch t.kind {
             case .number(let n): base.append(Unit(start: i, end: i + 1, tag: "num", sem: .num(n), rules: []))

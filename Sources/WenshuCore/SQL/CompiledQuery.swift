@@ -68,8 +68,11 @@ struct Fragment {
         self.params = params
     }
 
-    static func && (a: Fragment, b: Fragment) -> Fragment {
-        Fragment(a.sql + " AND " + b.sql, a.params + b.params)
+    static func && (a: consuming Fragment, b: Fragment) -> Fragment {
+        a.sql += " AND "
+        a.sql += b.sql
+        if !b.params.isEmpty { a.params += b.params }
+        return a
     }
 }
 

@@ -400,5 +400,11 @@ public struct SQLCompiler: Sendable {
 }
 
 extension Fragment {
-    static func + (a: Fragment, b: Fragment) -> Fragment { Fragment(a.sql + b.sql, a.params + b.params) }
+    /// `a` is consumed: a chain `x + y + z` appends to one buffer instead of copying the
+    /// statement so far at every step.
+    static func + (a: consuming Fragment, b: Fragment) -> Fragment {
+        a.sql += b.sql
+        if !b.params.isEmpty { a.params += b.params }
+        return a
+    }
 }

@@ -50,7 +50,10 @@ public struct Normalizer: Sendable {
                 out.append(UInt8(v >= 0x41 && v <= 0x5A ? v + 0x20 : v))
             } else if (0x3000...0x9FFF).contains(v) || (0xFF00...0xFFEF).contains(v) {
                 // CJK punctuation, kana, ideographs, half- and full-width forms: no case.
-                out.append(contentsOf: String(u).utf8)
+                // (Three UTF-8 bytes, written directly.)
+                out.append(UInt8(0xE0 | (v >> 12)))
+                out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+                out.append(UInt8(0x80 | (v & 0x3F)))
             } else if u.properties.changesWhenLowercased {
                 out.append(contentsOf: u.properties.lowercaseMapping.utf8)
             } else if let e = UTF8.encode(u) {

@@ -22,6 +22,38 @@ public final class Regex: @unchecked Sendable {
         }
         code = compiled
         pcre2_jit_compile_8(code, UInt32(PCRE2_JIT_COMPLETE))
+        // What PCRE2 itself knows about where a match can start and how short it can be: a
+        // subject with none of the possible first bytes, or too short, cannot match (most
+        // questions have no digit for the date pattern and no quote for the quoted one).
+        var minLength: UInt32 = 0
+        self.minLength = pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_MINLENGTH), &minLength) == 0 ? Int(minLength) : 0
+        var type: UInt32 = 0
+        var bitmap: UnsafePointer<UInt8>?
+        if pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_FIRSTCODETYPE), &type) == 0, type == 0,
+           pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_FIRSTBITMAP), &bitmap) == 0, let bitmap {
+            firstBytes = Array(UnsafeBufferPointer(start: bitmap, count: 32))
+        } else if type == 1 {
+            var unit: UInt32 = 0
+            if pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_FIRSTCODEUNIT), &unit) == 0, unit < 256 {
+                var b = [UInt8](repeating: 0, count: 32)
+                b[Int(unit) >> 3] |= UInt8(1 << (unit & 7))
+                firstBytes = b
+            } else { firstBytes = nil }
+        } else {
+            firstBytes = nil
+        }
+    }
+
+    /// The bytes a match can start with (a 256-bit set), when PCRE2 knows them.
+    private let firstBytes: [UInt8]?
+    /// The fewest code units a match can have.
+    private let minLength: Int
+
+    /// Whether `subject` may hold a match at all.
+    private func mayMatch(_ subject: UnsafeBufferPointer<UInt8>) -> Bool {
+        if subject.count < minLength { return false }
+        guard let set = firstBytes else { return true }
+        return subject.contains { set[Int($0) >> 3] & (1 << ($0 & 7)) != 0 }
     }
 
     deinit { pcre2_code_free_8(code) }
@@ -34,6 +66,7 @@ public final class Regex: @unchecked Sendable {
 
     /// All non-overlapping matches in `subject` (UTF-8 bytes).
     public func matches(in subject: [UInt8]) -> [Match] {
+        guard subject.withUnsafeBufferPointer(mayMatch) else { return [] }
         guard let md = pcre2_match_data_create_from_pattern_8(code, nil) else { return [] }
         defer { pcre2_match_data_free_8(md) }
         var out: [Match] = []

@@ -41,6 +41,7 @@ public struct Tokenizer: Sendable {
     }
 
     public func tokenize(_ segments: [Segment]) -> [Token] {
+        if segments.count == 1, case .text(let text) = segments[0] { return Tokenizer.mergeUnknownPlaces(tokenize(text: text)) }
         var out: [Token] = []
         for seg in segments {
             switch seg {
@@ -56,6 +57,7 @@ public struct Tokenizer: Sendable {
     /// 西/湖/区 where 西 and 湖 are unknown → one token 西湖区, so the user hears "no such place"
     /// instead of an answer about 区 with two words ignored.
     static func mergeUnknownPlaces(_ tokens: [Token]) -> [Token] {
+        guard tokens.contains(where: { if case .unknown = $0.kind { return true }; return false }) else { return tokens }
         var out: [Token] = []
         var i = 0
         while i < tokens.count {
@@ -146,6 +148,7 @@ public struct Tokenizer: Sendable {
             consider(i + 1, 2.0, 3)
         }
         var tokens: [Token] = []
+        tokens.reserveCapacity(n)
         var i = 0
         while i < n {
             let end = next[i]

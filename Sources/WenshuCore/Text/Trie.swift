@@ -2,9 +2,9 @@
 /// (node, scalar) with a multiplicative hash: a Dictionary per node hashed every step with
 /// SipHash, the larger part of segmenting a question.
 struct Trie: Sendable {
-    /// Edge table: key = node << 21 | scalar (scalars are below 2^21), value = child node.
-    private var keys: [UInt64] = []
-    private var values: [Int32] = []
+    /// Edge table: key = node << 21 | scalar (scalars are below 2^21), value = child node,
+    /// side by side so a probe touches one cache line.
+    private var slots: [(key: UInt64, value: Int32)] = []
     private var mask = 0
     private var edges = 0
     private(set) var terminal: [Bool] = [false]
@@ -19,18 +19,16 @@ struct Trie: Sendable {
     }
 
     private mutating func resize(_ capacity: Int) {
-        let oldKeys = keys, oldValues = values
-        keys = [UInt64](repeating: Trie.empty, count: capacity)
-        values = [Int32](repeating: -1, count: capacity)
+        let old = slots
+        slots = Array(repeating: (Trie.empty, -1), count: capacity)
         mask = capacity - 1
-        for (k, v) in zip(oldKeys, oldValues) where k != Trie.empty { place(k, v) }
+        for (k, v) in old where k != Trie.empty { place(k, v) }
     }
 
     private mutating func place(_ key: UInt64, _ value: Int32) {
         var i = Trie.slot(key, mask)
-        while keys[i] != Trie.empty { i = (i + 1) & mask }
-        keys[i] = key
-        values[i] = value
+        while slots[i].key != Trie.empty { i = (i + 1) & mask }
+        slots[i] = (key, value)
     }
 
     /// The child of `node` along scalar `u`, or -1.
@@ -39,9 +37,9 @@ struct Trie: Sendable {
         let key = UInt64(node) << 21 | UInt64(u & 0x1F_FFFF)
         var i = Trie.slot(key, mask)
         while true {
-            let k = keys[i]
-            if k == key { return Int(values[i]) }
-            if k == Trie.empty { return -1 }
+            let e = slots[i]
+            if e.key == key { return Int(e.value) }
+            if e.key == Trie.empty { return -1 }
             i = (i + 1) & mask
         }
     }
@@ -51,7 +49,7 @@ struct Trie: Sendable {
         for u in word.unicodeScalars {
             let next = child(node, u.value)
             if next >= 0 { node = next; continue }
-            if (edges + 1) * 2 > keys.count { resize(keys.count * 2) }
+            if (edges + 1) * 2 > slots.count { resize(slots.count * 2) }
             let id = terminal.count
             terminal.append(false)
             place(UInt64(node) << 21 | UInt64(u.value), Int32(id))

@@ -64,11 +64,29 @@ public struct Day: Hashable, Comparable, Sendable {
 
     /// 'YYYY-MM-DD'
     public var iso: String {
-        String(format4(year)) + "-" + pad2(month) + "-" + pad2(day)
+        digits(withTime: false) ?? String(format4(year)) + "-" + pad2(month) + "-" + pad2(day)
     }
 
     /// 'YYYY-MM-DD 00:00:00', the contract's timestamp form.
-    public var timestamp: String { iso + " 00:00:00" }
+    public var timestamp: String { digits(withTime: true) ?? iso + " 00:00:00" }
+
+    /// The same text written digit by digit (every statement binds two of these: building
+    /// them from pieces was a tenth of compiling one); nil outside years 0…9999 and months
+    /// and days 0…99.
+    private func digits(withTime: Bool) -> String? {
+        guard (0...9999).contains(year), (0...99).contains(month), (0...99).contains(day) else { return nil }
+        let n = withTime ? 19 : 10
+        return String(unsafeUninitializedCapacity: n) { b in
+            func put(_ i: Int, _ v: Int) { b[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v) }
+            put(0, year / 1000); put(1, year / 100 % 10); put(2, year / 10 % 10); put(3, year % 10)
+            b[4] = UInt8(ascii: "-"); put(5, month / 10); put(6, month % 10)
+            b[7] = UInt8(ascii: "-"); put(8, day / 10); put(9, day % 10)
+            if withTime {
+                for (i, c) in " 00:00:00".utf8.enumerated() { b[10 + i] = c }
+            }
+            return n
+        }
+    }
 
     /// Parses 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM:SS' (time ignored).
     public init?(parsing s: String) {
