@@ -69,6 +69,7 @@ struct Fragment {
     }
 
     static func && (a: consuming Fragment, b: Fragment) -> Fragment {
+        a.sql.reserveCapacity(a.sql.utf8.count + b.sql.utf8.count < 256 ? 256 : 1024)
         a.sql += " AND "
         a.sql += b.sql
         if !b.params.isEmpty { a.params += b.params }
