@@ -69,9 +69,12 @@ struct ChartParser: Sendable {
 
     /// All units the rules can build on top of `base`; `words` are the tokens' literal-word
     /// ids (`literalIDs`, or the same found faster through the tokenizer's trie).
-    func saturate(tokens: [Token], base: [Unit], words: [Int]? = nil) -> [Unit] {
+    /// The number of a tag (-1: no rule names it).
+    func tagID(_ tag: String) -> Int { tagIDs[tag] ?? -1 }
+
+    func saturate(tokens: [Token], base: [Unit], words: [Int]? = nil, baseTags: [Int]? = nil) -> [Unit] {
         var chart = Chart(tokens: tokens, tokenWords: words ?? literalIDs(tokens), tagCount: tagIDs.count)
-        for u in base { chart.add(u, tag: tagIDs[u.tag] ?? -1, always: true) }
+        for (i, u) in base.enumerated() { chart.add(u, tag: baseTags?[i] ?? tagID(u.tag), always: true) }
         var candidate = [Bool](repeating: false, count: compiled.count)
         var frontier = !base.isEmpty
         var rounds = 0
@@ -98,10 +101,11 @@ struct ChartParser: Sendable {
                 if evaluatedFrom[ri] >= 0, !chart.hasUnit(since: evaluatedFrom[ri], taggedAnyOf: rule.tags) { continue }
                 evaluatedFrom[ri] = chart.units.count
                 // A required first element rules out most starts before any matching begins.
-                let first = rule.pattern.first.flatMap { $0.optional ? nil : $0 }
+                let firstRequired = rule.pattern.first.map { !$0.optional } ?? false
+                let firstTag = rule.pattern.first?.tag ?? -1
                 for start in 0..<tokens.count {
-                    if let el = first {
-                        if el.tag < 0 ? !el.words.contains(chart.tokenWords[start]) : !chart.hasUnit(at: start, tag: el.tag) { continue }
+                    if firstRequired {
+                        if firstTag < 0 ? !rule.pattern[0].words.contains(chart.tokenWords[start]) : !chart.hasUnit(at: start, tag: firstTag) { continue }
                     }
                     // Every match from this start is found before any is added, as units added now
                     // must not feed the same rule at the same start in this round.
@@ -209,7 +213,11 @@ private struct Chart {
     let tokenWords: [Int]
     private(set) var units: [Unit] = []
     private var unitTags: [Int] = []
-    private var byStart: [[Int]]
+    /// The units at each start, in the order they were added: a list threaded through
+    /// `nextAt` from `firstAt` to `lastAt` (one array for all positions, not one per position).
+    private var firstAt: [Int]
+    private var lastAt: [Int]
+    private var nextAt: [Int] = []
     private(set) var tagPresent: [Bool]
     private var unitEnds: [Int] = []
 
@@ -221,7 +229,9 @@ private struct Chart {
         units.reserveCapacity(room)
         unitTags.reserveCapacity(room)
         unitEnds.reserveCapacity(room)
-        byStart = [[Int]](repeating: [], count: tokens.count + 1)
+        nextAt.reserveCapacity(room)
+        firstAt = [Int](repeating: -1, count: tokens.count + 1)
+        lastAt = firstAt
         tagPresent = [Bool](repeating: false, count: tagCount)
     }
 
@@ -231,20 +241,32 @@ private struct Chart {
     mutating func add(_ u: Unit, tag: Int, always: Bool = false) -> Bool {
         // A repeat: the same span, tag and meaning (the units at one start are few: a scan
         // costs less than hashing a key).
-        if !always, byStart[u.start].contains(where: { unitEnds[$0] == u.end && unitTags[$0] == tag && units[$0].sem == u.sem && units[$0].tag == u.tag }) {
-            return false
+        if !always {
+            var i = firstAt[u.start]
+            while i >= 0 {
+                if unitEnds[i] == u.end && unitTags[i] == tag && units[i].sem == u.sem && units[i].tag == u.tag { return false }
+                i = nextAt[i]
+            }
         }
         units.append(u)
         unitTags.append(tag)
         unitEnds.append(u.end)
-        byStart[u.start].append(units.count - 1)
+        let id = units.count - 1
+        nextAt.append(-1)
+        if lastAt[u.start] >= 0 { nextAt[lastAt[u.start]] = id } else { firstAt[u.start] = id }
+        lastAt[u.start] = id
         if tag >= 0 { tagPresent[tag] = true }
         return true
     }
 
     /// Whether a unit of this tag starts at `pos`.
     func hasUnit(at pos: Int, tag: Int) -> Bool {
-        byStart[pos].contains { unitTags[$0] == tag }
+        var i = firstAt[pos]
+        while i >= 0 {
+            if unitTags[i] == tag { return true }
+            i = nextAt[i]
+        }
+        return false
     }
 
     func hasUnit(since first: Int, taggedAnyOf tags: [Int]) -> Bool {
@@ -284,7 +306,10 @@ private struct Chart {
             match(pattern, k + 1, pos + 1, &caps, into: &out, pool: &pool)
             caps.removeLast()
         } else {
-            for ui in byStart[pos] where unitTags[ui] == el.tag {
+            var ui = firstAt[pos]
+            while ui >= 0 {
+                defer { ui = nextAt[ui] }
+                guard unitTags[ui] == el.tag else { continue }
                 if let value = el.value, units[ui].sem.text != value { continue }
                 caps.append(Int32(ui))
                 match(pattern, k + 1, unitEnds[ui], &caps, into: &out, pool: &pool)

@@ -61,22 +61,27 @@ public struct QuestionParser: Sendable {
         for (w, id) in chart.wordIDs { if let n = tokenizer.trie.node(of: w) { byNode[n] = id } }
         literalOfNode = byNode
         var lexOfNode = [Int32](repeating: -1, count: tokenizer.trie.terminal.count)
-        var lexicon: [(entries: [LexEntry], sems: [Sem])] = []
+        var lexicon: [(entries: [LexEntry], sems: [Sem], tags: [Int])] = []
+        let grammar = chart
         for (w, es) in words {
             guard let n = tokenizer.trie.node(of: w), let ss = sems[w] else { continue }
             lexOfNode[n] = Int32(lexicon.count)
-            lexicon.append((es, ss))
+            lexicon.append((es, ss, es.map { grammar.tagID($0.tag) }))
         }
         self.lexOfNode = lexOfNode
         self.lexicon = lexicon
+        fixedTags = (chart.tagID("num"), chart.tagID("content"), chart.tagID("quantity"), chart.tagID("place"))
     }
+
+    /// The chart's numbers of the tags base units take besides lexicon ones.
+    let fixedTags: (num: Int, content: Int, quantity: Int, place: Int)
 
     /// The grammar's literal-word id of each trie node a literal ends at (-1 elsewhere), and
     /// the lexicon entries of each node a lexicon word ends at (an index into `lexicon`): a
     /// token is found by a walk of the trie, not by hashing its text.
     let literalOfNode: [Int]
     let lexOfNode: [Int32]
-    let lexicon: [(entries: [LexEntry], sems: [Sem])]
+    let lexicon: [(entries: [LexEntry], sems: [Sem], tags: [Int])]
 
     /// Each token's trie node (nil: a content phrase, or not a word of the trie).
     func nodes(_ tokens: [Token]) -> [Int?] {
@@ -94,8 +99,8 @@ public struct QuestionParser: Sendable {
         let tokens = tokenizer.tokenize(segs)
         let t2 = now()
         let nodes = self.nodes(tokens)
-        let base = baseUnits(tokens, nodes: nodes).0
-        let units = chart.saturate(tokens: tokens, base: base, words: literalIDs(nodes))
+        let b = baseUnitsAndTags(tokens, nodes: nodes)
+        let units = chart.saturate(tokens: tokens, base: b.units, words: literalIDs(nodes), baseTags: b.tags)
         let t3 = now()
         _ = chart.bestCover(tokens: tokens, units: units) { $0.tag != "num" && $0.tag != "quantity" }
         let t4 = now()
@@ -107,8 +112,9 @@ public struct QuestionParser: Sendable {
     public func understand(_ question: String) -> Understanding {
         let tokens = self.tokens(question)
         let nodes = self.nodes(tokens)
-        let (base, entries) = baseUnits(tokens, nodes: nodes)
-        let units = chart.saturate(tokens: tokens, base: base, words: literalIDs(nodes))
+        let b = baseUnitsAndTags(tokens, nodes: nodes)
+        let (base, entries) = (b.units, b.sources)
+        let units = chart.saturate(tokens: tokens, base: base, words: literalIDs(nodes), baseTags: b.tags)
         let (picked, uncovered) = chart.bestCover(tokens: tokens, units: units) { $0.tag != "num" && $0.tag != "quantity" }
         var slots: [Slot] = []
         var rules: [String] = []
@@ -116,7 +122,7 @@ public struct QuestionParser: Sendable {
         var coverTags = [String?](repeating: nil, count: tokens.count)
         for u in picked where u.end == u.start + 1 && u.rules.isEmpty { coverTags[u.start] = u.tag }
         for u in picked {
-            slots += QuestionParser.slots(of: u)
+            QuestionParser.appendSlots(of: u, to: &slots)
             rules += u.rules
             if u.rules.isEmpty, let e = QuestionParser.entry(of: u, base: base, entries: entries) { sources.append(LexiconSource(surface: tokens[u.start].surface, entry: e)) }
         }
@@ -135,83 +141,103 @@ public struct QuestionParser: Sendable {
     /// Units straight from the tokens: numbers, content phrases and every lexicon meaning,
     /// each with the lexicon entry it came from (nil for numbers and phrases).
     func baseUnits(_ tokens: [Token], nodes: [Int?]) -> ([Unit], [LexEntry?]) {
+        let b = baseUnitsAndTags(tokens, nodes: nodes)
+        return (b.units, b.sources)
+    }
+
+    /// The same, with each unit's tag as the chart numbers it.
+    func baseUnitsAndTags(_ tokens: [Token], nodes: [Int?]) -> (units: [Unit], sources: [LexEntry?], tags: [Int]) {
         var base: [Unit] = []
         var sourceOf: [LexEntry?] = []
+        var tags: [Int] = []
         base.reserveCapacity(2 * tokens.count)
         sourceOf.reserveCapacity(2 * tokens.count)
+        tags.reserveCapacity(2 * tokens.count)
         for (i, t) in tokens.enumerated() {
             switch t.kind {
-            case .number(let n): base.append(Unit(start: i, end: i + 1, tag: "num", sem: .num(n), rules: []))
-            case .content: base.append(Unit(start: i, end: i + 1, tag: "content", sem: .text(t.surface), rules: []))
-            case .decimal(let x): base.append(Unit(start: i, end: i + 1, tag: "quantity", sem: .quantity(.number(x)), rules: []))
-            case .percent(let x): base.append(Unit(start: i, end: i + 1, tag: "quantity", sem: .quantity(.ratio(x)), rules: []))
+            case .number(let n): base.append(Unit(start: i, end: i + 1, tag: "num", sem: .num(n), rules: [])); tags.append(fixedTags.num)
+            case .content: base.append(Unit(start: i, end: i + 1, tag: "content", sem: .text(t.surface), rules: [])); tags.append(fixedTags.content)
+            case .decimal(let x): base.append(Unit(start: i, end: i + 1, tag: "quantity", sem: .quantity(.number(x)), rules: [])); tags.append(fixedTags.quantity)
+            case .percent(let x): base.append(Unit(start: i, end: i + 1, tag: "quantity", sem: .quantity(.ratio(x)), rules: [])); tags.append(fixedTags.quantity)
             case .word, .latin:
                 guard let n = nodes[i], lexOfNode[n] >= 0 else { continue }
-                let (entries, meanings) = lexicon[Int(lexOfNode[n])]
-                for (e, sem) in zip(entries, meanings) {
-                    base.append(Unit(start: i, end: i + 1, tag: e.tag, sem: sem, rules: []))
-                    sourceOf.append(e)
+                let entry = lexicon[Int(lexOfNode[n])]
+                for k in entry.entries.indices {
+                    base.append(Unit(start: i, end: i + 1, tag: entry.entries[k].tag, sem: entry.sems[k], rules: []))
+                    sourceOf.append(entry.entries[k])
+                    tags.append(entry.tags[k])
                 }
-            case .unknownPlace: base.append(Unit(start: i, end: i + 1, tag: "place", sem: .text(t.surface), rules: []))
+            case .unknownPlace: base.append(Unit(start: i, end: i + 1, tag: "place", sem: .text(t.surface), rules: [])); tags.append(fixedTags.place)
             case .unknown: break
             }
             while sourceOf.count < base.count { sourceOf.append(nil) }
         }
-        return (base, sourceOf)
+        return (base, sourceOf, tags)
     }
 
     /// The plan meaning of one top-level unit.
-    static func slots(of u: Unit) -> [Slot] {
+    /// Appends the plan meaning of one top-level unit (at most two slots, or a rule's list).
+    static func appendSlots(of u: Unit, to out: inout [Slot]) {
+        if u.tag == "slot" {
+            if case .slots(let s) = u.sem { out += s }
+            return
+        }
+        let (a, b) = slotPair(of: u)
+        if let a { out.append(a) }
+        if let b { out.append(b) }
+    }
+
+    /// The one or two slots of a unit (nil: none), without an array per unit.
+    static func slotPair(of u: Unit) -> (Slot?, Slot?) {
         let v = u.sem.text ?? ""
         switch u.tag {
-        case "time": return u.sem.timeExpr.map { [.time($0)] } ?? []
-        case "slot": if case .slots(let s) = u.sem { return s }; return []
-        case "content": return [.content(v)]
+        case "time": return (u.sem.timeExpr.map { .time($0) }, nil)
+        case "content": return (.content(v), nil)
         case "kind", "category", "subcategory", "channel", "department":
-            return [.filter(Dimension(rawValue: u.tag)!, v)]
-        case "place": return [.place(v)]
-        case "dim": return Dimension(rawValue: v).map { [.group($0)] } ?? []
-        case "metric": return Metric(rawValue: v).map { [.metric($0)] } ?? []
-        case "count": return v == "items" ? [.countWord, .subject] : [.countWord]
-        case "subject": return [.subject]
-        case "flag": return Flag(rawValue: v).map { [.flag($0)] } ?? []
-        case "grain": return Grain(rawValue: v).map { [.grain($0)] } ?? []
+            return (Dimension(rawValue: u.tag).map { .filter($0, v) }, nil)
+        case "place": return (.place(v), nil)
+        case "dim": return (Dimension(rawValue: v).map { .group($0) }, nil)
+        case "metric": return (Metric(rawValue: v).map { .metric($0) }, nil)
+        case "count": return v == "items" ? (.countWord, .subject) : (.countWord, nil)
+        case "subject": return (.subject, nil)
+        case "flag": return (Flag(rawValue: v).map { .flag($0) }, nil)
+        case "grain": return (Grain(rawValue: v).map { .grain($0) }, nil)
         case "shape":
             switch v {
-            case "trend": return [.trend]
-            case "share": return [.share]
-            case "list": return [.list]
-            case "previous": return [.compare(.previous)]
-            case "last_year": return [.compare(.lastYear)]
-            case "same_period": return [.samePeriodLastYear]
-            case "spike": return [.spike]
-            case "repeat": return [.repeatCallers]
-            case "warnings": return [.warnings]
-            default: return []
+            case "trend": return (.trend, nil)
+            case "share": return (.share, nil)
+            case "list": return (.list, nil)
+            case "previous": return (.compare(.previous), nil)
+            case "last_year": return (.compare(.lastYear), nil)
+            case "same_period": return (.samePeriodLastYear, nil)
+            case "spike": return (.spike, nil)
+            case "repeat": return (.repeatCallers, nil)
+            case "warnings": return (.warnings, nil)
+            default: return (nil, nil)
             }
-        case "order": return v == "-" ? [.rankWord] : [.order(ascending: v == "asc")]
-        case "top": return v == "-" ? [.top] : [.top, .order(ascending: v == "asc")]
-        case "followup": return [.followup]
-        case "replace": return [.replace]
-        case "refuse": return [.refuse(v)]
-        case "city": return [.wholeCity]
-        case "notime": return [.noTime]
-        case "vs": return [.versus]
+        case "order": return v == "-" ? (.rankWord, nil) : (.order(ascending: v == "asc"), nil)
+        case "top": return v == "-" ? (.top, nil) : (.top, .order(ascending: v == "asc"))
+        case "followup": return (.followup, nil)
+        case "replace": return (.replace, nil)
+        case "refuse": return (.refuse(v), nil)
+        case "city": return (.wholeCity, nil)
+        case "notime": return (.noTime, nil)
+        case "vs": return (.versus, nil)
         case "measures":
             switch v {
-            case "report": return [.metrics(Metric.report, note: nil)]
-            case "three_rates": return [.metrics([.resolveRate, .satisfactionRate], note: "三率中的响应率需要联系时间，工单库没有这一字段，只列出解决率和满意率")]
-            default: return []
+            case "report": return (.metrics(Metric.report, note: nil), nil)
+            case "three_rates": return (.metrics([.resolveRate, .satisfactionRate], note: "三率中的响应率需要联系时间，工单库没有这一字段，只列出解决率和满意率"), nil)
+            default: return (nil, nil)
             }
         case "change":
             let p = v.split(separator: "_")
-            guard p.count == 2, let o = ChangeOrder(rawValue: String(p[0])) else { return [] }
-            return [.change(o, ascending: p[1] == "asc")]
-        case "split": return [.shareSplit]
-        case "own_group": return [.ownGroup]
-        case "joiner": return [.joiner]
-        case "position": return v == "top_bottom" ? [.topBottom(nil)] : [.rankPosition]
-        default: return []
+            guard p.count == 2, let o = ChangeOrder(rawValue: String(p[0])) else { return (nil, nil) }
+            return (.change(o, ascending: p[1] == "asc"), nil)
+        case "split": return (.shareSplit, nil)
+        case "own_group": return (.ownGroup, nil)
+        case "joiner": return (.joiner, nil)
+        case "position": return v == "top_bottom" ? (.topBottom(nil), nil) : (.rankPosition, nil)
+        default: return (nil, nil)
         }
     }
 }
