@@ -20,30 +20,30 @@ final class EnginePool: @unchecked Sendable {
     /// An engine if one is free right now, else nil (never waits: safe on an event loop).
     func withFree<T>(_ body: (Engine) throws -> T) rethrows -> T? {
         guard available.wait(timeout: .now()) == .success else { return nil }
-        lock.lock()
-        let e = free.removeLast()
-        lock.unlock()
-        defer {
-            lock.lock()
-            free.append(e)
-            lock.unlock()
-            available.signal()
-        }
+        let e = take()
+        defer { giveBack(e) }
         return try body(e)
     }
 
     /// Blocks until an engine is free: call from a thread-pool thread, never an event loop.
     func with<T>(_ body: (Engine) throws -> T) rethrows -> T {
         available.wait()
-        lock.lock()
-        let e = free.removeLast()
-        lock.unlock()
-        defer {
-            lock.lock()
-            free.append(e)
-            lock.unlock()
-            available.signal()
-        }
+        let e = take()
+        defer { giveBack(e) }
         return try body(e)
+    }
+
+    /// One of the free engines (the semaphore has been passed: there is one).
+    private func take() -> Engine {
+        lock.lock()
+        defer { lock.unlock() }
+        return free.removeLast()
+    }
+
+    private func giveBack(_ e: Engine) {
+        lock.lock()
+        free.append(e)
+        lock.unlock()
+        available.signal()
     }
 }
