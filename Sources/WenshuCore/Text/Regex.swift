@@ -91,14 +91,8 @@ public final class Regex: @unchecked Sendable {
         return out
     }
 
-    /// Replaces every match with the output of `transform`.
-    public func replace(in text: String, _ transform: (Match, [UInt8]) -> String) -> String {
-        let bytes = Array(text.utf8)
-        let out = replace(bytes: bytes) { m, b in Array(transform(m, b).utf8) }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// The same on UTF-8 bytes (a chain of replacements converts once, not per pattern).
+    /// Replaces every match in `bytes` (UTF-8) with the output of `transform` (a chain of
+    /// replacements converts the text once, not per pattern).
     public func replace(bytes: [UInt8], _ transform: (Match, [UInt8]) -> [UInt8]) -> [UInt8] {
         let found = matches(in: bytes)
         if found.isEmpty { return bytes }
