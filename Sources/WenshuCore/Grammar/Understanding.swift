@@ -22,9 +22,6 @@ public struct QuestionParser: Sendable {
     let normalizer: Normalizer
     let tokenizer: Tokenizer
     let chart: ChartParser
-    let words: [String: [LexEntry]]
-    /// Each entry's meaning, parsed once at load.
-    let sems: [String: [Sem]]
 
     public init(resources: Resources, catalog: Catalog) throws {
         normalizer = try Normalizer(patterns: resources.grammar.patterns)
@@ -48,9 +45,8 @@ public struct QuestionParser: Sendable {
                 }
             }
         }
-        // Lexicon place aliases point at a full name; index them under the alias too.
-        self.words = words
-        sems = words.mapValues { es in es.map { e in e.tag == "time" ? (TimeExpr(lexicon: e.value).map { .time($0) } ?? .none) : .text(e.value) } }
+        // Each entry's meaning, parsed once at load (kept by trie node below).
+        let sems: [String: [Sem]] = words.mapValues { es in es.map { e in e.tag == "time" ? (TimeExpr(lexicon: e.value).map { .time($0) } ?? .none) : .text(e.value) } }
         let literals = resources.grammar.rules.flatMap(\.literals)
         let numeralWords = Set(resources.lexicon.entries.filter { k, es in
             k.allSatisfy { ChineseNumber.isNumeral($0) } && es.contains { $0.tag == "time" }
