@@ -20,6 +20,24 @@ final class ChartParserTests: XCTestCase {
         }
     }
 
+    /// The reading keeps how each unit was built, not its list of rule names; the rules it
+    /// reports must still be those of the picked units, each as the plain chart lists them.
+    func testReadingRulesAreThoseOfThePickedUnits() throws {
+        let parser = try Fixtures.engine().parser
+        let questions = try CorpusTests.lines("positive.tsv").map(\.0) + CorpusTests.lines("negative.tsv").map(\.0)
+        var withRules = 0
+        for q in questions {
+            let tokens = parser.tokens(q)
+            let b = parser.baseUnitsAndTags(tokens, nodes: parser.nodes(tokens))
+            let units = parser.chart.saturate(tokens: tokens, base: b.units)
+            let picked = parser.chart.bestCover(tokens: tokens, units: units) { $0.tag != "num" && $0.tag != "quantity" }.units
+            let expected = picked.flatMap(\.rules)
+            XCTAssertEqual(parser.understand(q).rules, expected, q)
+            if !expected.isEmpty { withRules += 1 }
+        }
+        XCTAssertGreaterThan(withRules, 80)
+    }
+
     func testNumeralCheckAgreesWithTheSet() {
         for u in UInt32(0x2000)...UInt32(0x9FFF) {
             XCTAssertEqual(Tokenizer.isNumeral(u), Tokenizer.numeralScalars.contains(u), String(u, radix: 16))

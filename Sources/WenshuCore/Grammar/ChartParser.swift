@@ -12,6 +12,10 @@ struct ChartParser: Sendable {
     /// Rules whose first required element can be this word / this tag.
     private let byWord: [[Int]]
     private let byTag: [[Int]]
+    /// Per-rule arrays a saturation starts from (copied: one memcpy, not a fill per question).
+    private let noCandidates: [Bool]
+    private let neverEvaluated: [Int]
+    private let ruleNames: [String]
 
     init(rules: [Rule]) {
         self.rules = rules
@@ -60,6 +64,9 @@ struct ChartParser: Sendable {
         tagIDs = tags
         self.byWord = byWord
         self.byTag = byTag
+        noCandidates = [Bool](repeating: false, count: compiled.count)
+        neverEvaluated = [Int](repeating: -1, count: compiled.count)
+        ruleNames = compiled.map(\.name)
     }
 
     /// Each token's literal-word id (-1: not a grammar literal, or a content phrase).
@@ -73,9 +80,20 @@ struct ChartParser: Sendable {
     func tagID(_ tag: String) -> Int { tagIDs[tag] ?? -1 }
 
     func saturate(tokens: [Token], base: [Unit], words: [Int]? = nil, baseTags: [Int]? = nil) -> [Unit] {
+        let s = saturation(tokens: tokens, base: base, words: words, baseTags: baseTags)
+        return s.units.indices.map { i in
+            let u = s.units[i]
+            return s.isBase(i) ? u : Unit(start: u.start, end: u.end, tag: u.tag, sem: u.sem, rules: s.rules(of: i))
+        }
+    }
+
+    /// The same units, each derived one with how it was built (its rule and parts) rather
+    /// than its list of rule names: most units are never picked, and building a list for
+    /// each was a tenth of parsing.
+    func saturation(tokens: [Token], base: [Unit], words: [Int]? = nil, baseTags: [Int]? = nil) -> Saturation {
         var chart = Chart(tokens: tokens, tokenWords: words ?? literalIDs(tokens), tagCount: tagIDs.count)
         for (i, u) in base.enumerated() { chart.add(u, tag: baseTags?[i] ?? tagID(u.tag), always: true) }
-        var candidate = [Bool](repeating: false, count: compiled.count)
+        var candidate = noCandidates
         var frontier = !base.isEmpty
         var rounds = 0
         var found: [Match] = []
@@ -83,13 +101,13 @@ struct ChartParser: Sendable {
         var pool: [Int32] = []
         // units.count when each rule last began matching: a match made only of older units was
         // found then, so a rule none of whose tags gained a unit since has nothing new to give.
-        var evaluatedFrom = [Int](repeating: -1, count: compiled.count)
+        var evaluatedFrom = neverEvaluated
         while frontier, rounds < 6 {
             rounds += 1
             // Candidate rules: every required element can be met by a word or a unit present at
             // the start of the round (units found during the round feed the next one).
             let tagsNow = chart.tagPresent
-            for i in candidate.indices { candidate[i] = false }
+            if rounds > 1 { for i in candidate.indices { candidate[i] = false } }
             for w in chart.tokenWords where w >= 0 { for r in byWord[w] { candidate[r] = true } }
             for (t, present) in tagsNow.enumerated() where present { for r in byTag[t] { candidate[r] = true } }
             frontier = false
@@ -124,35 +142,37 @@ struct ChartParser: Sendable {
                             }
                         }
                         guard let sem = rule.ctor?(args) else { continue }
-                        // The rules that built it: those of the units it is made of, then this one.
-                        var used: [String] = []
-                        for c in captured where c >= 0 { used.append(contentsOf: chart.units[Int(c)].rules) }
-                        used.append(rule.name)
-                        let u = Unit(start: start, end: m.end, tag: rule.outputTag, sem: sem, rules: used)
-                        if chart.add(u, tag: rule.output) { frontier = true }
+                        let u = Unit(start: start, end: m.end, tag: rule.outputTag, sem: sem, rules: [])
+                        if chart.add(u, tag: rule.output, rule: Int32(ri), parts: captured) { frontier = true }
                     }
                 }
             }
         }
-        return chart.units
+        return Saturation(units: chart.units, ruleOf: chart.ruleOf, partsOf: chart.partsOf, parts: chart.parts, names: ruleNames)
     }
 
     /// The best sequence of units covering tokens [0, n): fewest uncovered tokens, then
     /// fewest units (bigger rules win), then earliest-defined meaning. `uncovered` lists
     /// the positions no unit explains.
     func bestCover(tokens: [Token], units: [Unit], usable: (Unit) -> Bool) -> (units: [Unit], uncovered: [Int]) {
+        let c = bestCoverIndices(tokens: tokens, units: units, usable: usable)
+        return (c.picked.map { units[$0] }, c.uncovered)
+    }
+
+    /// The same cover, as indices into `units`.
+    func bestCoverIndices(tokens: [Token], units: [Unit], usable: (Unit) -> Bool) -> (picked: [Int], uncovered: [Int]) {
         let n = tokens.count
         // Usable units by start, in the order they were found, as lists threaded through
         // `nextAt` (no array per position, no copy of a unit).
-        var head = [Int](repeating: -1, count: n + 1)
-        var nextAt = [Int](repeating: -1, count: units.count)
+        var head = [Int].filled(-1, count: n + 1)
+        var nextAt = [Int].filled(-1, count: units.count)
         for i in units.indices.reversed() where usable(units[i]) {
             nextAt[i] = head[units[i].start]
             head[units[i].start] = i
         }
         // cost = uncovered * 100 + units; best[i] is for tokens[i...]
-        var best = [Int](repeating: Int.max, count: n + 1)
-        var choice = [Int](repeating: -1, count: n + 1)  // unit index, or -1 for "skip token"
+        var best = [Int].filled(Int.max, count: n + 1)
+        var choice = [Int].filled(-1, count: n + 1)  // unit index, or -1 for "skip token"
         best[n] = 0
         for i in stride(from: n - 1, through: 0, by: -1) {
             best[i] = 100 + best[i + 1]
@@ -164,12 +184,12 @@ struct ChartParser: Sendable {
                 ui = nextAt[ui]
             }
         }
-        var picked: [Unit] = []
+        var picked: [Int] = []
         var uncovered: [Int] = []
         var i = 0
         while i < n {
             if choice[i] < 0 { uncovered.append(i); i += 1 }
-            else { picked.append(units[choice[i]]); i = units[choice[i]].end }
+            else { picked.append(choice[i]); i = units[choice[i]].end }
         }
         return (picked, uncovered)
     }
@@ -199,6 +219,32 @@ private struct CompiledRule: Sendable {
     let outputTag: String
 }
 
+/// The units of a saturated chart; a derived unit's `rules` is empty, and `rules(of:)`
+/// gives it: the rules of the units it is made of, in order, then its own.
+struct Saturation {
+    let units: [Unit]
+    /// The rule that built each unit (-1: a base unit, straight from a token).
+    let ruleOf: [Int32]
+    /// Each unit's captures, as a range of `parts` (a unit index, or negative: a word or nothing).
+    let partsOf: [Range<Int32>]
+    let parts: [Int32]
+    let names: [String]
+
+    func isBase(_ i: Int) -> Bool { ruleOf[i] < 0 }
+
+    func rules(of i: Int) -> [String] {
+        var out: [String] = []
+        collect(i, into: &out)
+        return out
+    }
+
+    private func collect(_ i: Int, into out: inout [String]) {
+        guard ruleOf[i] >= 0 else { return }
+        for k in partsOf[i] where parts[Int(k)] >= 0 { collect(Int(parts[Int(k)]), into: &out) }
+        out.append(names[Int(ruleOf[i])])
+    }
+}
+
 /// One way a pattern matched: where it ended, and its captures (a range of the saturation's
 /// capture pool, so a match allocates nothing of its own).
 private struct Match {
@@ -220,6 +266,10 @@ private struct Chart {
     private var nextAt: [Int] = []
     private(set) var tagPresent: [Bool]
     private var unitEnds: [Int] = []
+    /// How each unit was built (see `Saturation`).
+    private(set) var ruleOf: [Int32] = []
+    private(set) var partsOf: [Range<Int32>] = []
+    private(set) var parts: [Int32] = []
 
     init(tokens: [Token], tokenWords: [Int], tagCount: Int) {
         self.tokens = tokens
@@ -230,15 +280,18 @@ private struct Chart {
         unitTags.reserveCapacity(room)
         unitEnds.reserveCapacity(room)
         nextAt.reserveCapacity(room)
-        firstAt = [Int](repeating: -1, count: tokens.count + 1)
+        ruleOf.reserveCapacity(room)
+        partsOf.reserveCapacity(room)
+        parts.reserveCapacity(2 * room)
+        firstAt = [Int].filled(-1, count: tokens.count + 1)
         lastAt = firstAt
-        tagPresent = [Bool](repeating: false, count: tagCount)
+        tagPresent = [Bool].filled(false, count: tagCount)
     }
 
     /// Adds a unit unless the same span, tag and meaning is already there (`always`: the
     /// tokens' own units, kept even when two lexicon entries mean the same).
     @discardableResult
-    mutating func add(_ u: Unit, tag: Int, always: Bool = false) -> Bool {
+    mutating func add(_ u: Unit, tag: Int, always: Bool = false, rule: Int32 = -1, parts captured: ArraySlice<Int32> = []) -> Bool {
         // A repeat: the same span, tag and meaning (the units at one start are few: a scan
         // costs less than hashing a key).
         if !always {
@@ -251,6 +304,10 @@ private struct Chart {
         units.append(u)
         unitTags.append(tag)
         unitEnds.append(u.end)
+        ruleOf.append(rule)
+        let first = Int32(truncatingIfNeeded: parts.count)
+        parts.append(contentsOf: captured)
+        partsOf.append(first..<Int32(truncatingIfNeeded: parts.count))
         let id = units.count - 1
         nextAt.append(-1)
         if lastAt[u.start] >= 0 { nextAt[lastAt[u.start]] = id } else { firstAt[u.start] = id }

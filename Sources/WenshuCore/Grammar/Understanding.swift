@@ -110,17 +110,22 @@ public struct QuestionParser: Sendable {
         let nodes = self.nodes(tokens)
         let b = baseUnitsAndTags(tokens, nodes: nodes)
         let (base, entries) = (b.units, b.sources)
-        let units = chart.saturate(tokens: tokens, base: base, words: literalIDs(nodes), baseTags: b.tags)
-        let (picked, uncovered) = chart.bestCover(tokens: tokens, units: units) { $0.tag != "num" && $0.tag != "quantity" }
+        let s = chart.saturation(tokens: tokens, base: base, words: literalIDs(nodes), baseTags: b.tags)
+        let units = s.units
+        let (picked, uncovered) = chart.bestCoverIndices(tokens: tokens, units: units) { $0.tag != "num" && $0.tag != "quantity" }
         var slots: [Slot] = []
         var rules: [String] = []
         var sources: [LexiconSource] = []
-        var coverTags = [String?](repeating: nil, count: tokens.count)
-        for u in picked where u.end == u.start + 1 && u.rules.isEmpty { coverTags[u.start] = u.tag }
-        for u in picked {
+        var coverTags = [String?].filled(nil, count: tokens.count)
+        for i in picked where units[i].end == units[i].start + 1 && s.isBase(i) { coverTags[units[i].start] = units[i].tag }
+        for i in picked {
+            let u = units[i]
             QuestionParser.appendSlots(of: u, to: &slots)
-            rules += u.rules
-            if u.rules.isEmpty, let e = QuestionParser.entry(of: u, base: base, entries: entries) { sources.append(LexiconSource(surface: tokens[u.start].surface, entry: e)) }
+            if s.isBase(i) {
+                if let e = QuestionParser.entry(of: u, base: base, entries: entries) { sources.append(LexiconSource(surface: tokens[u.start].surface, entry: e)) }
+            } else {
+                rules += s.rules(of: i)
+            }
         }
         var result = Understanding(tokens: tokens, slots: slots, unknown: uncovered.map { tokens[$0].surface }, unknownPositions: uncovered,
                                    rules: rules, lexiconSources: sources)

@@ -97,9 +97,9 @@ public struct Tokenizer: Sendable {
         if n == 0 { return [] }
         func surface(_ i: Int, _ end: Int) -> String { String(decoding: utf8[offsets[i]..<offsets[end]], as: UTF8.self) }
         // cost[i]: cheapest segmentation of scalars[i...]; next[i]: end of the first piece; kind[i]: its kind.
-        var cost = [Double](repeating: .infinity, count: n + 1)
-        var next = [Int](repeating: 0, count: n + 1)
-        var kinds = [UInt8](repeating: 0, count: n + 1)  // 0 word, 1 number, 2 latin, 3 unknown
+        var cost = [Double].filled(.infinity, count: n + 1)
+        var next = [Int].filled(0, count: n + 1)
+        var kinds = [UInt8].filled(0, count: n + 1)  // 0 word, 1 number, 2 latin, 3 unknown
         cost[n] = 0
         var ends: [Int] = []
         for i in stride(from: n - 1, through: 0, by: -1) {
