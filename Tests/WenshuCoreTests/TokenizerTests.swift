@@ -32,6 +32,18 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(mismatches, [])
     }
 
+    /// Lexicon.fold returns text it judges already folded as it is: never wrongly.
+    func testFoldShortcutMatchesFoldWidthThenLowercased() {
+        var mismatches: [UInt32] = []
+        for v in Array(UInt32(0x20)...UInt32(0xFFFF)) + [0x10400, 0x1E900, 0x20000] {
+            guard let u = Unicode.Scalar(v) else { continue }
+            for s in [String(u), "西湖" + String(u), "a" + String(u) + "区"] where Lexicon.fold(s) != Normalizer.foldWidth(s).lowercased() {
+                mismatches.append(v)
+            }
+        }
+        XCTAssertEqual(mismatches, [])
+    }
+
     /// The trie's hash table: words found after it grew many times, and no word that was
     /// never put in.
     func testTrieFindsEveryWordAndNoOther() {

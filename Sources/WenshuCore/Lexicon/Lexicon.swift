@@ -79,5 +79,12 @@ public struct Lexicon: Sendable {
     }
 
     /// Lexicon keys are matched after normalization (half-width, lower-case ASCII).
-    public static func fold(_ s: String) -> String { Normalizer.foldWidth(s).lowercased() }
+    public static func fold(_ s: String) -> String {
+        // Most keys (place names, categories) are already folded: CJK and lower-case ASCII.
+        if s.unicodeScalars.allSatisfy({ u in
+            let v = u.value
+            return v < 0x80 ? !(v >= 0x41 && v <= 0x5A) : (v > 0x3000 && v <= 0x9FFF)
+        }) { return s }
+        return Normalizer.foldWidth(s).lowercased()
+    }
 }

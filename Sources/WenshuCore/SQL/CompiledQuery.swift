@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A statement ready to run: SQL text with placeholders, its bound values, and the
 /// column titles shown to people.
 public struct CompiledQuery: Sendable, Equatable {
@@ -41,11 +45,14 @@ struct SQLBuilder {
 
     /// Appends a fragment built by another builder (keeps parameter order).
     mutating func append(_ f: Fragment) {
-        // Split on the marker byte (it never occurs inside a UTF-8 multi-byte sequence).
+        // Split on the marker byte (it never occurs inside a UTF-8 multi-byte sequence),
+        // found with memchr: the statement is a few hundred bytes and has few markers.
         var text = f.sql
         text.withUTF8 { buf in
+            guard let base = buf.baseAddress else { return }
             var start = 0, next = 0
-            for i in 0..<buf.count where buf[i] == 1 {
+            while start < buf.count, let hit = memchr(base + start, 1, buf.count - start) {
+                let i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start..<i]))
                 start = i + 1
                 guard next < f.params.count else { return }
@@ -62,14 +69,24 @@ struct SQLBuilder {
 struct Fragment {
     var sql: String
     var params: [DBValue]
+    /// Whether `sql` has been given room for a whole statement (asking again costs as much
+    /// as an append).
+    private var roomy = false
 
     init(_ sql: String, _ params: [DBValue] = []) {
         self.sql = sql
         self.params = params
     }
 
+    /// Room for a whole statement at the first append (a literal is copied once, not regrown).
+    mutating func makeRoom(for b: Fragment) {
+        guard !roomy else { return }
+        sql.reserveCapacity(sql.utf8.count + b.sql.utf8.count < 256 ? 256 : 1024)
+        roomy = true
+    }
+
     static func && (a: consuming Fragment, b: Fragment) -> Fragment {
-        a.sql.reserveCapacity(a.sql.utf8.count + b.sql.utf8.count < 256 ? 256 : 1024)
+        a.makeRoom(for: b)
         a.sql += " AND "
         a.sql += b.sql
         if !b.params.isEmpty { a.params += b.params }

@@ -403,8 +403,7 @@ extension Fragment {
     /// `a` is consumed: a chain `x + y + z` appends to one buffer instead of copying the
     /// statement so far at every step.
     static func + (a: consuming Fragment, b: Fragment) -> Fragment {
-        // Room for a whole statement at the first step (a literal is copied once, not regrown).
-        a.sql.reserveCapacity(a.sql.utf8.count + b.sql.utf8.count < 256 ? 256 : 1024)
+        a.makeRoom(for: b)
         a.sql += b.sql
         if !b.params.isEmpty { a.params += b.params }
         return a

@@ -82,7 +82,8 @@ public struct Day: Hashable, Comparable, Sendable {
             b[4] = UInt8(ascii: "-"); put(5, month / 10); put(6, month % 10)
             b[7] = UInt8(ascii: "-"); put(8, day / 10); put(9, day % 10)
             if withTime {
-                for (i, c) in " 00:00:00".utf8.enumerated() { b[10 + i] = c }
+                b[10] = UInt8(ascii: " ")
+                for i in 11..<19 { b[i] = i == 13 || i == 16 ? UInt8(ascii: ":") : UInt8(ascii: "0") }
             }
             return n
         }
