@@ -398,14 +398,3 @@ public struct SQLCompiler: Sendable {
         return countIf(shareCondition(ts))
     }
 }
-
-extension Fragment {
-    /// `a` is consumed: a chain `x + y + z` appends to one buffer instead of copying the
-    /// statement so far at every step.
-    static func + (a: consuming Fragment, b: Fragment) -> Fragment {
-        a.makeRoom(for: b)
-        a.sql += b.sql
-        if !b.params.isEmpty { a.params += b.params }
-        return a
-    }
-}
