@@ -32,6 +32,27 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(mismatches, [])
     }
 
+    /// A pattern's "needs" words only rule out text the pattern cannot match: on every corpus
+    /// question, and on each needed word placed in text, the matches are the same as without them.
+    func testPatternNeedsNeverHideAMatch() throws {
+        let tsv = try String(contentsOf: Fixtures.resources.root.appendingPathComponent("Grammars/patterns.tsv"), encoding: .utf8)
+        var questions = try CorpusTests.lines("positive.tsv").map(\.0) + CorpusTests.lines("negative.tsv").map(\.0)
+        var checked = 0
+        for line in tsv.split(separator: "\n") where !line.hasPrefix("#") {
+            let cols = line.split(separator: "\t").map(String.init)
+            guard cols.count == 3 else { continue }
+            let needs = cols[2].split(separator: " ").map(String.init)
+            let plain = try Regex(cols[1]), filtered = try Regex(cols[1], needsAnyOf: needs)
+            questions += needs.flatMap { ["上个月\($0)“漏水”的工单多少", "\($0)噪音", "\($0)了 烧烤 的投诉"] }
+            for q in questions {
+                let b = Normalizer.foldedBytes(q)
+                XCTAssertEqual(plain.matches(in: b).map(\.range), filtered.matches(in: b).map(\.range), "\(cols[0]): \(q)")
+                if !plain.matches(in: b).isEmpty { checked += 1 }
+            }
+        }
+        XCTAssertGreaterThan(checked, 20)
+    }
+
     /// Lexicon.fold returns text it judges already folded as it is: never wrongly.
     func testFoldShortcutMatchesFoldWidthThenLowercased() {
         var mismatches: [UInt32] = []

@@ -16,6 +16,7 @@ struct ChartParser: Sendable {
     private let noCandidates: [Bool]
     private let neverEvaluated: [Int]
     private let ruleNames: [String]
+    private let noWords: [UInt64]
 
     init(rules: [Rule]) {
         self.rules = rules
@@ -67,6 +68,7 @@ struct ChartParser: Sendable {
         noCandidates = [Bool](repeating: false, count: compiled.count)
         neverEvaluated = [Int](repeating: -1, count: compiled.count)
         ruleNames = compiled.map(\.name)
+        noWords = [UInt64](repeating: 0, count: (words.count + 63) / 64)
     }
 
     /// Each token's literal-word id (-1: not a grammar literal, or a content phrase).
@@ -93,6 +95,10 @@ struct ChartParser: Sendable {
     func saturation(tokens: [Token], base: [Unit], words: [Int]? = nil, baseTags: [Int]? = nil) -> Saturation {
         var chart = Chart(tokens: tokens, tokenWords: words ?? literalIDs(tokens), tagCount: tagIDs.count)
         for (i, u) in base.enumerated() { chart.add(u, tag: baseTags?[i] ?? tagID(u.tag), always: true) }
+        // The grammar words the question has, as bits (a rule's word element is met when its
+        // set meets this one: no scan of the tokens per element).
+        var presentWords = noWords
+        for w in chart.tokenWords where w >= 0 { presentWords[w >> 6] |= 1 << UInt64(w & 63) }
         var candidate = noCandidates
         var frontier = !base.isEmpty
         var rounds = 0
@@ -114,7 +120,7 @@ struct ChartParser: Sendable {
             for ri in compiled.indices where candidate[ri] {
                 let rule = compiled[ri]
                 guard rule.pattern.allSatisfy({ el in
-                    el.optional || (el.tag >= 0 ? tagsNow[el.tag] : chart.tokenWords.contains { $0 >= 0 && el.words.contains($0) })
+                    el.optional || (el.tag >= 0 ? tagsNow[el.tag] : el.words.intersects(presentWords))
                 }) else { continue }
                 if evaluatedFrom[ri] >= 0, !chart.hasUnit(since: evaluatedFrom[ri], taggedAnyOf: rule.tags) { continue }
                 evaluatedFrom[ri] = chart.units.count
@@ -390,6 +396,13 @@ struct WordSet: Sendable {
             if bits.count <= w { bits += [UInt64](repeating: 0, count: w + 1 - bits.count) }
             bits[w] |= 1 << UInt64(id & 63)
         }
+    }
+
+    /// Whether any member is set in `other` (a set of the same numbering, as bits).
+    @inline(__always)
+    func intersects(_ other: [UInt64]) -> Bool {
+        for i in 0..<Swift.min(bits.count, other.count) where bits[i] & other[i] != 0 { return true }
+        return false
     }
 
     @inline(__always)

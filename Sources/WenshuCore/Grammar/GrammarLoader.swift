@@ -17,9 +17,10 @@ public struct Grammar: Sendable {
                 for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                     let t = line.trimmingCharacters(in: .whitespaces)
                     if t.isEmpty || t.hasPrefix("#") { continue }
-                    let cols = t.split(separator: "\t", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                    guard cols.count == 2 else { throw GrammarError("\(f):\(i + 1): 需要 `名字<TAB>正则`") }
-                    patterns[cols[0]] = try Regex(cols[1])
+                    let cols = t.split(separator: "\t", maxSplits: 2).map { $0.trimmingCharacters(in: .whitespaces) }
+                    guard cols.count >= 2 else { throw GrammarError("\(f):\(i + 1): 需要 `名字<TAB>正则[<TAB>必含词…]`") }
+                    let needs = cols.count > 2 ? cols[2].split(separator: " ").map(String.init) : []
+                    patterns[cols[0]] = try Regex(cols[1], needsAnyOf: needs)
                 }
             }
         }

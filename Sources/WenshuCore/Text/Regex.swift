@@ -1,4 +1,7 @@
 import CPCRE2
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A PCRE2 pattern compiled (with JIT where available) once and reused.
 /// Offsets are UTF-8 byte offsets into the subject.
@@ -6,8 +9,12 @@ public final class Regex: @unchecked Sendable {
     private let code: OpaquePointer
     public let pattern: String
 
-    public init(_ pattern: String) throws {
+    /// `needsAnyOf`: words one of which every match contains (from `patterns.tsv`'s third
+    /// column), looked for before PCRE2 runs: a pattern tried on every question costs more
+    /// to run than to rule out.
+    public init(_ pattern: String, needsAnyOf needs: [String] = []) throws {
         self.pattern = pattern
+        self.needs = needs.filter { !$0.isEmpty }.map { Array($0.utf8) }
         var err: Int32 = 0
         var off: Int = 0
         let bytes = Array(pattern.utf8)
@@ -49,11 +56,32 @@ public final class Regex: @unchecked Sendable {
     /// The fewest code units a match can have.
     private let minLength: Int
 
+    /// Words one of which a match contains (empty: none known).
+    private let needs: [[UInt8]]
+
     /// Whether `subject` may hold a match at all.
     private func mayMatch(_ subject: UnsafeBufferPointer<UInt8>) -> Bool {
         if subject.count < minLength { return false }
+        if !needs.isEmpty, let base = subject.baseAddress {
+            guard needs.contains(where: { w in Regex.occurs(w, in: UnsafeBufferPointer(start: base, count: subject.count)) }) else { return false }
+        }
         guard let set = firstBytes else { return true }
         return subject.contains { set[Int($0) >> 3] & (1 << ($0 & 7)) != 0 }
+    }
+
+    /// Whether `word` occurs in `text`: memchr to each place its last byte occurs, then
+    /// memcmp (the last byte of a Chinese word is a continuation byte, far rarer in Chinese
+    /// text than a lead byte).
+    static func occurs(_ word: [UInt8], in text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let anchor = word.last, let base = text.baseAddress, word.count <= text.count else { return word.isEmpty }
+        let k = word.count - 1
+        var from = k
+        while from < text.count, let hit = memchr(base + from, Int32(anchor), text.count - from) {
+            let end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if word.withUnsafeBytes({ w in w.baseAddress.map { memcmp(base + end - k, $0, k) } }) == 0 { return true }
+            from = end + 1
+        }
+        return false
     }
 
     deinit { pcre2_code_free_8(code) }

@@ -2,16 +2,26 @@
 /// (node, scalar) with a multiplicative hash: a Dictionary per node hashed every step with
 /// SipHash, the larger part of segmenting a question.
 struct Trie: Sendable {
-    /// Edge table: key = node << 21 | scalar (scalars are below 2^21), value = child node,
-    /// side by side so a probe touches one cache line.
-    private var slots: [(key: UInt64, value: Int32)] = []
+    /// Edge table: each slot one word, parent node << 42 | scalar << 21 | child node (nodes
+    /// and scalars below 2^21), so a probe reads 8 bytes and the table is half the size it
+    /// was with key and value side by side: questions walk it at every character, and it
+    /// is the parser's one large random-access table.
+    private var slots: [UInt64] = []
     private var mask = 0
     private var edges = 0
     private(set) var terminal: [Bool] = [false]
 
+    /// The most nodes a trie holds; words past it are left out (a place never recognised is
+    /// asked about, never answered wrongly). A real city's lexicon has a few hundred thousand.
+    static let maxNodes = 1 << 21 - 1
+
     init() { resize(1 << 10) }
 
     private static let empty = UInt64.max
+    private static let childMask: UInt64 = (1 << 21) - 1
+
+    @inline(__always)
+    private static func key(_ node: Int, _ u: UInt32) -> UInt64 { UInt64(node) << 42 | UInt64(u & 0x1F_FFFF) << 21 }
 
     @inline(__always)
     private static func slot(_ key: UInt64, _ mask: Int) -> Int {
@@ -20,31 +30,33 @@ struct Trie: Sendable {
 
     private mutating func resize(_ capacity: Int) {
         let old = slots
-        slots = Array(repeating: (Trie.empty, -1), count: capacity)
+        slots = Array(repeating: Trie.empty, count: capacity)
         mask = capacity - 1
-        for (k, v) in old where k != Trie.empty { place(k, v) }
+        for e in old where e != Trie.empty { place(e) }
     }
 
-    private mutating func place(_ key: UInt64, _ value: Int32) {
-        var i = Trie.slot(key, mask)
-        while slots[i].key != Trie.empty { i = (i + 1) & mask }
-        slots[i] = (key, value)
+    private mutating func place(_ entry: UInt64) {
+        var i = Trie.slot(entry & ~Trie.childMask, mask)
+        while slots[i] != Trie.empty { i = (i + 1) & mask }
+        slots[i] = entry
     }
 
     /// The child of `node` along scalar `u`, or -1.
     @inline(__always)
     func child(_ node: Int, _ u: UInt32) -> Int {
-        let key = UInt64(node) << 21 | UInt64(u & 0x1F_FFFF)
+        let key = Trie.key(node, u)
         var i = Trie.slot(key, mask)
         while true {
             let e = slots[i]
-            if e.key == key { return Int(e.value) }
-            if e.key == Trie.empty { return -1 }
+            if e & ~Trie.childMask == key { return Int(truncatingIfNeeded: e & Trie.childMask) }
+            if e == Trie.empty { return -1 }
             i = (i + 1) & mask
         }
     }
 
     mutating func insert(_ word: String) {
+        // Nodes a word needs beyond its path so far: never more than its length.
+        guard terminal.count + word.unicodeScalars.count <= Trie.maxNodes else { return }
         var node = 0
         for u in word.unicodeScalars {
             let next = child(node, u.value)
@@ -52,7 +64,7 @@ struct Trie: Sendable {
             if (edges + 1) * 2 > slots.count { resize(slots.count * 2) }
             let id = terminal.count
             terminal.append(false)
-            place(UInt64(node) << 21 | UInt64(u.value), Int32(id))
+            place(Trie.key(node, u.value) | UInt64(id))
             edges += 1
             node = id
         }
