@@ -154,7 +154,7 @@ struct ChartParser: Sendable {
                 }
             }
         }
-        return Saturation(units: chart.units, ruleOf: chart.ruleOf, partsOf: chart.partsOf, parts: chart.parts, names: ruleNames)
+        return Saturation(units: chart.units, info: chart.info, parts: chart.parts, names: ruleNames)
     }
 
     /// The best sequence of units covering tokens [0, n): fewest uncovered tokens, then
@@ -229,14 +229,13 @@ private struct CompiledRule: Sendable {
 /// gives it: the rules of the units it is made of, in order, then its own.
 struct Saturation {
     let units: [Unit]
-    /// The rule that built each unit (-1: a base unit, straight from a token).
-    let ruleOf: [Int32]
-    /// Each unit's captures, as a range of `parts` (a unit index, or negative: a word or nothing).
-    let partsOf: [Range<Int32>]
+    /// How each unit was built: its rule (-1: a base unit, straight from a token) and its
+    /// captures, a range of `parts` (a unit index, or negative: a word or nothing).
+    let info: [UnitInfo]
     let parts: [Int32]
     let names: [String]
 
-    func isBase(_ i: Int) -> Bool { ruleOf[i] < 0 }
+    func isBase(_ i: Int) -> Bool { info[i].rule < 0 }
 
     func rules(of i: Int) -> [String] {
         var out: [String] = []
@@ -245,10 +244,23 @@ struct Saturation {
     }
 
     private func collect(_ i: Int, into out: inout [String]) {
-        guard ruleOf[i] >= 0 else { return }
-        for k in partsOf[i] where parts[Int(k)] >= 0 { collect(Int(parts[Int(k)]), into: &out) }
-        out.append(names[Int(ruleOf[i])])
+        let u = info[i]
+        guard u.rule >= 0 else { return }
+        for k in u.partsStart..<u.partsEnd where parts[Int(k)] >= 0 { collect(Int(parts[Int(k)]), into: &out) }
+        out.append(names[Int(u.rule)])
     }
+}
+
+/// What a chart keeps of a unit besides the unit: its tag's number, its end, the next unit
+/// at the same start (-1: none), the rule that built it (-1: a base unit) and its captures
+/// (a range of the chart's `parts`).
+struct UnitInfo {
+    let tag: Int32
+    let end: Int32
+    var next: Int32
+    let rule: Int32
+    let partsStart: Int32
+    let partsEnd: Int32
 }
 
 /// One way a pattern matched: where it ended, and its captures (a range of the saturation's
@@ -264,17 +276,13 @@ private struct Chart {
     /// Each token's literal-word id (-1: not a grammar literal, or a content phrase).
     let tokenWords: [Int]
     private(set) var units: [Unit] = []
-    private var unitTags: [Int] = []
+    /// What the chart keeps of each unit besides the unit itself, in one array (one
+    /// allocation per question, not one per field).
+    private(set) var info: [UnitInfo] = []
     /// The units at each start, in the order they were added: a list threaded through
-    /// `nextAt` from `firstAt` to `lastAt` (one array for all positions, not one per position).
-    private var firstAt: [Int]
-    private var lastAt: [Int]
-    private var nextAt: [Int] = []
+    /// `info[i].next` from `at[pos].first` to `at[pos].last`.
+    private var at: [(first: Int32, last: Int32)]
     private(set) var tagPresent: [Bool]
-    private var unitEnds: [Int] = []
-    /// How each unit was built (see `Saturation`).
-    private(set) var ruleOf: [Int32] = []
-    private(set) var partsOf: [Range<Int32>] = []
     private(set) var parts: [Int32] = []
 
     init(tokens: [Token], tokenWords: [Int], tagCount: Int) {
@@ -283,14 +291,9 @@ private struct Chart {
         // Room for the units a question usually has (growing the arrays copied every unit).
         let room = 4 * tokens.count + 16
         units.reserveCapacity(room)
-        unitTags.reserveCapacity(room)
-        unitEnds.reserveCapacity(room)
-        nextAt.reserveCapacity(room)
-        ruleOf.reserveCapacity(room)
-        partsOf.reserveCapacity(room)
+        info.reserveCapacity(room)
         parts.reserveCapacity(2 * room)
-        firstAt = [Int].filled(-1, count: tokens.count + 1)
-        lastAt = firstAt
+        at = [(first: Int32, last: Int32)].filled((-1, -1), count: tokens.count + 1)
         tagPresent = [Bool].filled(false, count: tagCount)
     }
 
@@ -301,40 +304,38 @@ private struct Chart {
         // A repeat: the same span, tag and meaning (the units at one start are few: a scan
         // costs less than hashing a key).
         if !always {
-            var i = firstAt[u.start]
+            var i = Int(at[u.start].first)
             while i >= 0 {
-                if unitEnds[i] == u.end && unitTags[i] == tag && units[i].sem == u.sem && units[i].tag == u.tag { return false }
-                i = nextAt[i]
+                if Int(info[i].end) == u.end && Int(info[i].tag) == tag && units[i].sem == u.sem && units[i].tag == u.tag { return false }
+                i = Int(info[i].next)
             }
         }
+        let id = Int32(truncatingIfNeeded: units.count)
         units.append(u)
-        unitTags.append(tag)
-        unitEnds.append(u.end)
-        ruleOf.append(rule)
         let first = Int32(truncatingIfNeeded: parts.count)
         parts.append(contentsOf: captured)
-        partsOf.append(first..<Int32(truncatingIfNeeded: parts.count))
-        let id = units.count - 1
-        nextAt.append(-1)
-        if lastAt[u.start] >= 0 { nextAt[lastAt[u.start]] = id } else { firstAt[u.start] = id }
-        lastAt[u.start] = id
+        info.append(UnitInfo(tag: Int32(truncatingIfNeeded: tag), end: Int32(truncatingIfNeeded: u.end), next: -1, rule: rule,
+                             partsStart: first, partsEnd: Int32(truncatingIfNeeded: parts.count)))
+        let last = at[u.start].last
+        if last >= 0 { info[Int(last)].next = id } else { at[u.start].first = id }
+        at[u.start].last = id
         if tag >= 0 { tagPresent[tag] = true }
         return true
     }
 
     /// Whether a unit of this tag starts at `pos`.
     func hasUnit(at pos: Int, tag: Int) -> Bool {
-        var i = firstAt[pos]
+        var i = Int(at[pos].first)
         while i >= 0 {
-            if unitTags[i] == tag { return true }
-            i = nextAt[i]
+            if Int(info[i].tag) == tag { return true }
+            i = Int(info[i].next)
         }
         return false
     }
 
     func hasUnit(since first: Int, taggedAnyOf tags: [Int]) -> Bool {
         guard first < units.count else { return false }
-        for i in first..<units.count where tags.contains(unitTags[i]) { return true }
+        for i in first..<units.count where tags.contains(Int(info[i].tag)) { return true }
         return false
     }
 
@@ -369,13 +370,13 @@ private struct Chart {
             match(pattern, k + 1, pos + 1, &caps, into: &out, pool: &pool)
             caps.removeLast()
         } else {
-            var ui = firstAt[pos]
+            var ui = Int(at[pos].first)
             while ui >= 0 {
-                defer { ui = nextAt[ui] }
-                guard unitTags[ui] == el.tag else { continue }
+                defer { ui = Int(info[ui].next) }
+                guard Int(info[ui].tag) == el.tag else { continue }
                 if let value = el.value, units[ui].sem.text != value { continue }
                 caps.append(Int32(ui))
-                match(pattern, k + 1, unitEnds[ui], &caps, into: &out, pool: &pool)
+                match(pattern, k + 1, Int(info[ui].end), &caps, into: &out, pool: &pool)
                 caps.removeLast()
             }
         }
