@@ -53,6 +53,16 @@ final class TokenizerTests: XCTestCase {
         XCTAssertGreaterThan(checked, 20)
     }
 
+    /// The tokenizer decodes UTF-8 itself: its tokens spell the text back exactly, whatever
+    /// the width of each character (1 to 4 bytes).
+    func testTokensSpellTheTextBack() throws {
+        let parser = try Fixtures.engine().parser
+        let texts = ["上个月西湖区供水投诉", "café投诉12.5%", "😀上周🚀工单量", "Ωμέγα区工单", "𠀀𠀁街道", "a", "é", "12345", "十二月二十日", "x😀"]
+        for t in texts {
+            XCTAssertEqual(parser.tokenizer.tokenize(text: t).map(\.surface).joined(), t, t)
+        }
+    }
+
     /// Lexicon.fold returns text it judges already folded as it is: never wrongly.
     func testFoldShortcutMatchesFoldWidthThenLowercased() {
         var mismatches: [UInt32] = []

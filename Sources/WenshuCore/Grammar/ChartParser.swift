@@ -168,25 +168,23 @@ struct ChartParser: Sendable {
     /// The same cover, as indices into `units`.
     func bestCoverIndices(tokens: [Token], units: [Unit], usable: (Unit) -> Bool) -> (picked: [Int], uncovered: [Int]) {
         let n = tokens.count
-        // Usable units by start, in the order they were found, as lists threaded through
-        // `nextAt` (no array per position, no copy of a unit).
-        var head = [Int].filled(-1, count: n + 1)
+        // Per position: the first usable unit starting there (a list threaded through
+        // `nextAt`, in the order the units were found), the best cost of tokens[i...]
+        // (uncovered * 100 + units) and the unit that gives it (-1: skip the token).
+        var at = [(head: Int, best: Int, choice: Int)].filled((-1, Int.max, -1), count: n + 1)
         var nextAt = [Int].filled(-1, count: units.count)
         for i in units.indices.reversed() where usable(units[i]) {
-            nextAt[i] = head[units[i].start]
-            head[units[i].start] = i
+            nextAt[i] = at[units[i].start].head
+            at[units[i].start].head = i
         }
-        // cost = uncovered * 100 + units; best[i] is for tokens[i...]
-        var best = [Int].filled(Int.max, count: n + 1)
-        var choice = [Int].filled(-1, count: n + 1)  // unit index, or -1 for "skip token"
-        best[n] = 0
+        at[n].best = 0
         for i in stride(from: n - 1, through: 0, by: -1) {
-            best[i] = 100 + best[i + 1]
-            choice[i] = -1
-            var ui = head[i]
+            at[i].best = 100 + at[i + 1].best
+            at[i].choice = -1
+            var ui = at[i].head
             while ui >= 0 {
-                let c = 1 + best[units[ui].end]
-                if c < best[i] { best[i] = c; choice[i] = ui }
+                let c = 1 + at[units[ui].end].best
+                if c < at[i].best { at[i].best = c; at[i].choice = ui }
                 ui = nextAt[ui]
             }
         }
@@ -194,8 +192,8 @@ struct ChartParser: Sendable {
         var uncovered: [Int] = []
         var i = 0
         while i < n {
-            if choice[i] < 0 { uncovered.append(i); i += 1 }
-            else { picked.append(choice[i]); i = units[choice[i]].end }
+            let c = at[i].choice
+            if c < 0 { uncovered.append(i); i += 1 } else { picked.append(c); i = units[c].end }
         }
         return (picked, uncovered)
     }

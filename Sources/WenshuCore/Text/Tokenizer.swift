@@ -80,69 +80,77 @@ public struct Tokenizer: Sendable {
     }
 
     func tokenize(text: String) -> [Token] {
-        let utf8 = Array(text.utf8)
-        // Scalars, and where each starts in the UTF-8 bytes (a token's surface is a byte slice).
-        var scalars: [UInt32] = []
-        var offsets: [Int] = []
-        scalars.reserveCapacity(utf8.count)
-        offsets.reserveCapacity(utf8.count + 1)
+        var text = text
+        return text.withUTF8 { tokenize(utf8: $0) }
+    }
+
+    private func tokenize(utf8: UnsafeBufferPointer<UInt8>) -> [Token] {
+        // Each scalar, and where it starts in the UTF-8 bytes (a token's surface is a byte
+        // slice); one more entry marks the end.
+        var scalars: [(value: UInt32, offset: Int)] = []
+        scalars.reserveCapacity(utf8.count + 1)
+        // The bytes come from a String, so they are well-formed UTF-8.
         var b = 0
-        for u in text.unicodeScalars {
-            scalars.append(u.value)
-            offsets.append(b)
-            b += UTF8.width(u)
+        while b < utf8.count {
+            let c0 = UInt32(utf8[b])
+            let w = c0 < 0x80 ? 1 : c0 < 0xE0 ? 2 : c0 < 0xF0 ? 3 : 4
+            guard b + w <= utf8.count else { break }
+            var v = w == 1 ? c0 : c0 & (0xFF >> UInt32(w + 1))
+            for k in 1..<w { v = v << 6 | UInt32(utf8[b + k] & 0x3F) }
+            scalars.append((v, b))
+            b += w
         }
-        offsets.append(b)
-        let n = scalars.count
+        scalars.append((0, b))
+        let n = scalars.count - 1
         if n == 0 { return [] }
-        func surface(_ i: Int, _ end: Int) -> String { String(decoding: utf8[offsets[i]..<offsets[end]], as: UTF8.self) }
-        // cost[i]: cheapest segmentation of scalars[i...]; next[i]: end of the first piece; kind[i]: its kind.
-        var cost = [Double].filled(.infinity, count: n + 1)
-        var next = [Int].filled(0, count: n + 1)
-        var kinds = [UInt8].filled(0, count: n + 1)  // 0 word, 1 number, 2 latin, 3 unknown
-        cost[n] = 0
+        func surface(_ i: Int, _ end: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: utf8[scalars[i].offset..<scalars[end].offset]), as: UTF8.self) }
+        // For each i: the cheapest segmentation of scalars[i...], the end of its first piece
+        // and that piece's kind (0 word, 1 number, 2 latin, 3 unknown, 4 decimal, 5 percent).
+        var step = [(cost: Double, next: Int, kind: UInt8)].filled((.infinity, 0, 0), count: n + 1)
+        step[n].cost = 0
         var ends: [Int] = []
         for i in stride(from: n - 1, through: 0, by: -1) {
             func consider(_ end: Int, _ c: Double, _ k: UInt8) {
-                let total = c + cost[end]
-                if total < cost[i] || (total == cost[i] && end > next[i]) {
-                    cost[i] = total; next[i] = end; kinds[i] = k
+                let total = c + step[end].cost
+                if total < step[i].cost || (total == step[i].cost && end > step[i].next) {
+                    step[i] = (total, end, k)
                 }
             }
             // Every dictionary word starting here (the trie walked inline: no closure per word).
             ends.removeAll(keepingCapacity: true)
             var node = 0, j = i
             while j < n {
-                node = trie.child(node, scalars[j])
+                node = trie.child(node, scalars[j].value)
                 if node < 0 { break }
                 j += 1
                 if trie.terminal[node] { ends.append(j) }
             }
             for end in ends {
                 // A word made only of numerals (一, 十二) is a number: a grammar literal must not hide it.
-                if scalars[i..<end].allSatisfy(Tokenizer.isNumeral), numeralWords.isEmpty || !numeralWords.contains(surface(i, end)) { continue }
+                if scalars[i..<end].allSatisfy({ Tokenizer.isNumeral($0.value) }), numeralWords.isEmpty || !numeralWords.contains(surface(i, end)) { continue }
                 consider(end, 1.0, 0)
             }
-            let u = scalars[i]
+            let u = scalars[i].value
+            func digit(_ k: Int) -> Bool { k < n && scalars[k].value >= 0x30 && scalars[k].value <= 0x39 }
             if u >= 0x30 && u <= 0x39 {
                 var j = i
-                while j < n, scalars[j] >= 0x30 && scalars[j] <= 0x39 { j += 1 }
+                while digit(j) { j += 1 }
                 var k: UInt8 = 1
                 // 0.8 / 85.5: a decimal point between digits.
-                if j + 1 < n, scalars[j] == 0x2E, scalars[j + 1] >= 0x30 && scalars[j + 1] <= 0x39 {
+                if j + 1 < n, scalars[j].value == 0x2E, digit(j + 1) {
                     j += 1
-                    while j < n, scalars[j] >= 0x30 && scalars[j] <= 0x39 { j += 1 }
+                    while digit(j) { j += 1 }
                     k = 4
                 }
-                if j < n, scalars[j] == 0x25 { j += 1; k = 5 }
+                if j < n, scalars[j].value == 0x25 { j += 1; k = 5 }
                 consider(j, 1.0, k)
             } else if Tokenizer.isNumeral(u) {
                 var j = i
-                while j < n, Tokenizer.isNumeral(scalars[j]) { j += 1 }
+                while j < n, Tokenizer.isNumeral(scalars[j].value) { j += 1 }
                 consider(j, 1.0, 1)
             } else if (u >= 0x61 && u <= 0x7A) {
                 var j = i
-                while j < n, scalars[j] >= 0x61 && scalars[j] <= 0x7A { j += 1 }
+                while j < n, scalars[j].value >= 0x61 && scalars[j].value <= 0x7A { j += 1 }
                 consider(j, 1.0, 2)
             }
             consider(i + 1, 2.0, 3)
@@ -151,10 +159,10 @@ public struct Tokenizer: Sendable {
         tokens.reserveCapacity(n)
         var i = 0
         while i < n {
-            let end = next[i]
+            let end = step[i].next
             let surface = surface(i, end)
             let kind: Token.Kind
-            switch kinds[i] {
+            switch step[i].kind {
             case 0: kind = .word
             case 1: kind = ChineseNumber.parse(surface).map { .number($0) } ?? .unknown
             case 2: kind = .latin
