@@ -32,7 +32,14 @@ final class ChartParserTests: XCTestCase {
             let units = parser.chart.saturate(tokens: tokens, base: b.units)
             let picked = parser.chart.bestCover(tokens: tokens, units: units) { $0.tag != "num" && $0.tag != "quantity" }.units
             let expected = picked.flatMap(\.rules)
-            XCTAssertEqual(parser.understand(q).rules, expected, q)
+            let reading = parser.understand(q)
+            XCTAssertEqual(reading.rules, expected, q)
+            // Each word's lexicon entry: that of the last base unit equal to the picked one.
+            let sources = picked.filter(\.rules.isEmpty).compactMap { u -> LexiconSource? in
+                guard let j = b.units.indices.last(where: { b.units[$0] == u && b.sources[$0] != nil }), let e = b.sources[j] else { return nil }
+                return LexiconSource(surface: tokens[u.start].surface, entry: e)
+            }
+            XCTAssertEqual(reading.lexiconSources, sources, q)
             if !expected.isEmpty { withRules += 1 }
         }
         XCTAssertGreaterThan(withRules, 80)

@@ -122,7 +122,7 @@ public struct QuestionParser: Sendable {
             let u = units[i]
             QuestionParser.appendSlots(of: u, to: &slots)
             if s.isBase(i) {
-                if let e = QuestionParser.entry(of: u, base: base, entries: entries) { sources.append(LexiconSource(surface: tokens[u.start].surface, entry: e)) }
+                if let e = QuestionParser.entry(at: i, base: base, entries: entries) { sources.append(LexiconSource(surface: tokens[u.start].surface, entry: e)) }
             } else {
                 rules += s.rules(of: i)
             }
@@ -133,10 +133,17 @@ public struct QuestionParser: Sendable {
         return result
     }
 
-    /// The lexicon entry behind a unit taken straight from a token (the last of equal ones).
-    static func entry(of u: Unit, base: [Unit], entries: [LexEntry?]) -> LexEntry? {
-        for i in base.indices.reversed() where base[i] == u { if let e = entries[i] { return e } }
-        return nil
+    /// The lexicon entry behind base unit `i` (the chart keeps the base units first, in
+    /// order): the last of the equal units. Equal units come from one token, and the base
+    /// units are in token order, so they are `i` and the units after it with its start.
+    static func entry(at i: Int, base: [Unit], entries: [LexEntry?]) -> LexEntry? {
+        var found: LexEntry?
+        var j = i
+        while j < base.count, base[j].start == base[i].start {
+            if let e = entries[j], j == i || base[j] == base[i] { found = e }
+            j += 1
+        }
+        return found
     }
 
     /// Units straight from the tokens: numbers, content phrases and every lexicon meaning,
