@@ -81,6 +81,13 @@ struct ChartParser: Sendable {
     /// The number of a tag (-1: no rule names it).
     func tagID(_ tag: String) -> Int { tagIDs[tag] ?? -1 }
 
+    /// Each tag number's name.
+    var tagNames: [String] {
+        var names = [String](repeating: "", count: tagIDs.count)
+        for (t, id) in tagIDs { names[id] = t }
+        return names
+    }
+
     func saturate(tokens: [Token], base: [Unit], words: [Int]? = nil, baseTags: [Int]? = nil) -> [Unit] {
         let s = saturation(tokens: tokens, base: base, words: words, baseTags: baseTags)
         return s.units.indices.map { i in

@@ -67,7 +67,11 @@ public struct QuestionParser: Sendable {
         self.lexOfNode = lexOfNode
         self.lexicon = lexicon
         fixedTags = (chart.tagID("num"), chart.tagID("content"), chart.tagID("quantity"), chart.tagID("place"))
+        unitTagOfID = chart.tagNames.map { UnitTag(rawValue: $0) }
     }
+
+    /// What each of the chart's tag numbers means to the plan.
+    let unitTagOfID: [UnitTag?]
 
     /// The chart's numbers of the tags base units take besides lexicon ones.
     let fixedTags: (num: Int, content: Int, quantity: Int, place: Int)
@@ -120,7 +124,8 @@ public struct QuestionParser: Sendable {
         for i in picked where units[i].end == units[i].start + 1 && s.isBase(i) { coverTags[units[i].start] = units[i].tag }
         for i in picked {
             let u = units[i]
-            QuestionParser.appendSlots(of: u, to: &slots)
+            let id = Int(s.info[i].tag)
+            QuestionParser.appendSlots(of: u, tag: id >= 0 ? unitTagOfID[id] : UnitTag(rawValue: u.tag), to: &slots)
             if s.isBase(i) {
                 if let e = QuestionParser.entry(at: i, base: base, entries: entries) { sources.append(LexiconSource(surface: tokens[u.start].surface, entry: e)) }
             } else {
@@ -185,32 +190,36 @@ public struct QuestionParser: Sendable {
 
     /// The plan meaning of one top-level unit.
     /// Appends the plan meaning of one top-level unit (at most two slots, or a rule's list).
-    static func appendSlots(of u: Unit, to out: inout [Slot]) {
-        if u.tag == "slot" {
+    static func appendSlots(of u: Unit, to out: inout [Slot]) { appendSlots(of: u, tag: UnitTag(rawValue: u.tag), to: &out) }
+
+    /// The same, with the unit's tag already known (the chart numbers tags: no string match).
+    static func appendSlots(of u: Unit, tag: UnitTag?, to out: inout [Slot]) {
+        if tag == .slot {
             if case .slots(let s) = u.sem { out += s }
             return
         }
-        let (a, b) = slotPair(of: u)
+        guard let tag else { return }
+        let (a, b) = slotPair(of: u, tag: tag)
         if let a { out.append(a) }
         if let b { out.append(b) }
     }
 
     /// The one or two slots of a unit (nil: none), without an array per unit.
-    static func slotPair(of u: Unit) -> (Slot?, Slot?) {
+    static func slotPair(of u: Unit, tag: UnitTag) -> (Slot?, Slot?) {
         let v = u.sem.text ?? ""
-        switch u.tag {
-        case "time": return (u.sem.timeExpr.map { .time($0) }, nil)
-        case "content": return (.content(v), nil)
-        case "kind", "category", "subcategory", "channel", "department":
+        switch tag {
+        case .time: return (u.sem.timeExpr.map { .time($0) }, nil)
+        case .content: return (.content(v), nil)
+        case .kind, .category, .subcategory, .channel, .department:
             return (Dimension(rawValue: u.tag).map { .filter($0, v) }, nil)
-        case "place": return (.place(v), nil)
-        case "dim": return (Dimension(rawValue: v).map { .group($0) }, nil)
-        case "metric": return (Metric(rawValue: v).map { .metric($0) }, nil)
-        case "count": return v == "items" ? (.countWord, .subject) : (.countWord, nil)
-        case "subject": return (.subject, nil)
-        case "flag": return (Flag(rawValue: v).map { .flag($0) }, nil)
-        case "grain": return (Grain(rawValue: v).map { .grain($0) }, nil)
-        case "shape":
+        case .place: return (.place(v), nil)
+        case .dim: return (Dimension(rawValue: v).map { .group($0) }, nil)
+        case .metric: return (Metric(rawValue: v).map { .metric($0) }, nil)
+        case .count: return v == "items" ? (.countWord, .subject) : (.countWord, nil)
+        case .subject: return (.subject, nil)
+        case .flag: return (Flag(rawValue: v).map { .flag($0) }, nil)
+        case .grain: return (Grain(rawValue: v).map { .grain($0) }, nil)
+        case .shape:
             switch v {
             case "trend": return (.trend, nil)
             case "share": return (.share, nil)
@@ -223,28 +232,28 @@ public struct QuestionParser: Sendable {
             case "warnings": return (.warnings, nil)
             default: return (nil, nil)
             }
-        case "order": return v == "-" ? (.rankWord, nil) : (.order(ascending: v == "asc"), nil)
-        case "top": return v == "-" ? (.top, nil) : (.top, .order(ascending: v == "asc"))
-        case "followup": return (.followup, nil)
-        case "replace": return (.replace, nil)
-        case "refuse": return (.refuse(v), nil)
-        case "city": return (.wholeCity, nil)
-        case "notime": return (.noTime, nil)
-        case "vs": return (.versus, nil)
-        case "measures":
+        case .order: return v == "-" ? (.rankWord, nil) : (.order(ascending: v == "asc"), nil)
+        case .top: return v == "-" ? (.top, nil) : (.top, .order(ascending: v == "asc"))
+        case .followup: return (.followup, nil)
+        case .replace: return (.replace, nil)
+        case .refuse: return (.refuse(v), nil)
+        case .city: return (.wholeCity, nil)
+        case .notime: return (.noTime, nil)
+        case .vs: return (.versus, nil)
+        case .measures:
             switch v {
             case "report": return (.metrics(Metric.report, note: nil), nil)
             case "three_rates": return (.metrics([.resolveRate, .satisfactionRate], note: "三率中的响应率需要联系时间，工单库没有这一字段，只列出解决率和满意率"), nil)
             default: return (nil, nil)
             }
-        case "change":
+        case .change:
             let p = v.split(separator: "_")
             guard p.count == 2, let o = ChangeOrder(rawValue: String(p[0])) else { return (nil, nil) }
             return (.change(o, ascending: p[1] == "asc"), nil)
-        case "split": return (.shareSplit, nil)
-        case "own_group": return (.ownGroup, nil)
-        case "joiner": return (.joiner, nil)
-        case "position": return v == "top_bottom" ? (.topBottom(nil), nil) : (.rankPosition, nil)
+        case .split: return (.shareSplit, nil)
+        case .own_group: return (.ownGroup, nil)
+        case .joiner: return (.joiner, nil)
+        case .position: return v == "top_bottom" ? (.topBottom(nil), nil) : (.rankPosition, nil)
         default: return (nil, nil)
         }
     }
@@ -257,4 +266,11 @@ public struct LexiconSource: Sendable, Hashable {
 
     /// "西湖区→place:西湖区 (Lexicon/places.tsv:3)".
     public var text: String { "\(surface)→\(entry.tag):\(entry.value) (\(entry.source))" }
+}
+
+/// The tags a top-level unit can carry that mean something to the plan (a unit of another
+/// tag, such as num, adds no slot).
+enum UnitTag: String {
+    case time, content, kind, category, subcategory, channel, department, place, dim, metric, count, subject, flag, grain
+    case shape, order, top, followup, replace, refuse, city, notime, vs, measures, change, split, own_group, joiner, position, slot
 }

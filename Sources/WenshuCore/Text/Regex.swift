@@ -66,7 +66,11 @@ public final class Regex: @unchecked Sendable {
             guard needs.contains(where: { w in Regex.occurs(w, in: UnsafeBufferPointer(start: base, count: subject.count)) }) else { return false }
         }
         guard let set = firstBytes else { return true }
-        return subject.contains { set[Int($0) >> 3] & (1 << ($0 & 7)) != 0 }
+        // Through a pointer: no bounds check per byte (a question is tried by every pattern).
+        return set.withUnsafeBufferPointer { bits in
+            for b in subject where bits[Int(b >> 3)] & (1 << (b & 7)) != 0 { return true }
+            return false
+        }
     }
 
     /// Whether `word` occurs in `text`: memchr to each place its last byte occurs, then
