@@ -18,7 +18,9 @@ struct ChartParser: Sendable {
     private let ruleNames: [String]
     private let noWords: [UInt64]
 
-    init(rules: [Rule]) {
+    /// `extraTags`: tags no rule names that should still have a number (units of them are
+    /// then told apart by number, not by name).
+    init(rules: [Rule], extraTags: [String] = []) {
         self.rules = rules
         var words: [String: Int] = [:]
         var tags: [String: Int] = [:]
@@ -51,6 +53,7 @@ struct ChartParser: Sendable {
             compiled.append(CompiledRule(pattern: pattern, output: tagID(r.output), args: args, tags: used,
                                          ctor: RuleProductions.ctor(named: r.ctor), name: r.name, outputTag: r.output))
         }
+        for t in extraTags { _ = tagID(t) }
         var byWord = [[Int]](repeating: [], count: words.count)
         var byTag = [[Int]](repeating: [], count: tags.count)
         for (i, r) in compiled.enumerated() {

@@ -52,7 +52,7 @@ public struct QuestionParser: Sendable {
             k.allSatisfy { ChineseNumber.isNumeral($0) } && es.contains { $0.tag == "time" }
         }.keys)
         tokenizer = Tokenizer(words: Array(words.keys) + literals, numeralWords: numeralWords)
-        chart = ChartParser(rules: resources.grammar.rules)
+        chart = ChartParser(rules: resources.grammar.rules, extraTags: UnitTag.allCases.map(\.rawValue))
         var byNode = [Int](repeating: -1, count: tokenizer.trie.terminal.count)
         for (w, id) in chart.wordIDs { if let n = tokenizer.trie.node(of: w) { byNode[n] = id } }
         literalOfNode = byNode
@@ -125,7 +125,8 @@ public struct QuestionParser: Sendable {
         for i in picked {
             let u = units[i]
             let id = Int(s.info[i].tag)
-            QuestionParser.appendSlots(of: u, tag: id >= 0 ? unitTagOfID[id] : UnitTag(rawValue: u.tag), to: &slots)
+            // (Every UnitTag has a number: a unit without one means nothing to the plan.)
+            QuestionParser.appendSlots(of: u, tag: id >= 0 ? unitTagOfID[id] : nil, to: &slots)
             if s.isBase(i) {
                 if let e = QuestionParser.entry(at: i, base: base, entries: entries) { sources.append(LexiconSource(surface: tokens[u.start].surface, entry: e)) }
             } else {
@@ -270,7 +271,7 @@ public struct LexiconSource: Sendable, Hashable {
 
 /// The tags a top-level unit can carry that mean something to the plan (a unit of another
 /// tag, such as num, adds no slot).
-enum UnitTag: String {
+enum UnitTag: String, CaseIterable {
     case time, content, kind, category, subcategory, channel, department, place, dim, metric, count, subject, flag, grain
     case shape, order, top, followup, replace, refuse, city, notime, vs, measures, change, split, own_group, joiner, position, slot
 }

@@ -26,9 +26,18 @@ struct SQLBuilder {
     private var bytes: [UInt8] = []
     private(set) var params: [DBValue] = []
 
+    /// `dialect.placeholderByte`, asked once.
+    private let placeholderByte: UInt8?
+
     init(dialect: SQLDialect) {
         self.dialect = dialect
+        placeholderByte = dialect.placeholderByte
         bytes.reserveCapacity(512)
+        params.reserveCapacity(8)
+    }
+
+    private mutating func appendPlaceholder() {
+        if let b = placeholderByte { bytes.append(b) } else { bytes.append(contentsOf: dialect.placeholder(params.count).utf8) }
     }
 
     var sql: String { String(decoding: bytes, as: UTF8.self) }
@@ -38,7 +47,7 @@ struct SQLBuilder {
     /// Appends a placeholder bound to `v`.
     mutating func bind(_ v: DBValue) {
         params.append(v)
-        bytes.append(contentsOf: dialect.placeholder(params.count).utf8)
+        appendPlaceholder()
     }
 
     mutating func bind(_ s: String) { bind(.text(s)) }
@@ -57,7 +66,7 @@ struct SQLBuilder {
                 guard next < f.params.count else { return }
                 params.append(f.params[next])
                 next += 1
-                bytes.append(contentsOf: dialect.placeholder(params.count).utf8)
+                appendPlaceholder()
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start...]))
         }

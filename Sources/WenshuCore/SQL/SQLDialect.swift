@@ -22,11 +22,14 @@ public protocol SQLDialect: Sendable {
     func dayOfWeek(_ c: String) -> String
     func selectedText(_ placeholder: String) -> String
     var havingByAlias: Bool { get }
+    /// The one byte every placeholder is, when they are all the same (nil: numbered ones).
+    var placeholderByte: UInt8? { get }
 }
 
 public struct SQLiteDialect: SQLDialect {
     public init() {}
     public func placeholder(_ n: Int) -> String { "?" }
+    public var placeholderByte: UInt8? { UInt8(ascii: "?") }
     public func periodLabel(_ grain: Grain, of c: String) -> String {
         switch grain {
         case .day: return "substr(\(c), 1, 10)"
@@ -43,6 +46,7 @@ public struct SQLiteDialect: SQLDialect {
 /// Window functions and ordering pieces; the SQL standard spells them the same in
 /// SQLite (3.25+) and PostgreSQL, so a dialect may keep these defaults.
 extension SQLDialect {
+    public var placeholderByte: UInt8? { nil }
     /// `RANK() OVER (ORDER BY …)`: ties share the better rank.
     public func rank(orderBy: String) -> String { "RANK() OVER (ORDER BY \(orderBy))" }
     /// `ROW_NUMBER() OVER ([PARTITION BY …] ORDER BY …)`.
