@@ -6,6 +6,11 @@ final class SQLCompilerTests: XCTestCase {
     let compiler = SQLCompiler(now: Fixtures.now)
     let october = TimeRange(Day(2026, 10, 1), Day(2026, 11, 1))
 
+    /// The literal condition of each dimension names its own column.
+    func testEqualsParameterNamesTheColumn() {
+        for d in Dimension.allCases { XCTAssertEqual(d.equalsParameter, d.column + " = " + P) }
+    }
+
     func testCountWithFilters() {
         var p = QueryPlan()
         p.time = october

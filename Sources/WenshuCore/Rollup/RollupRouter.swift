@@ -225,7 +225,7 @@ public enum RollupRouter {
         if let m = months, let ps {
             var parts: [Fragment] = []
             func read(_ table: String, _ a: Day, _ b: Day) {
-                if a < b { parts.append(Fragment("SELECT \(cols) FROM \(table) WHERE created_at >= \(P) AND created_at < \(P)", [.text(a.timestamp), .text(b.timestamp)])) }
+                if a < b { parts.append(Fragment("SELECT \(cols) FROM \(table) WHERE created_at >= \u{1} AND created_at < \u{1}", [.text(a.timestamp), .text(b.timestamp)])) }
             }
             for p in ps {
                 if let w = p.months {
@@ -292,14 +292,14 @@ public enum RollupRouter {
             // Closed late, plus open past due at `now`; rows without such a ticket left out,
             // so that a group exists exactly when it has one.
             return Fragment("WITH \(viewName) AS (SELECT \(keys), \(RollupTable.lateColumn) AS \(c) FROM ") + from
-                + Fragment(" AS s WHERE \(RollupTable.lateColumn) > 0 UNION ALL SELECT \(openKeys), \(c) FROM \(OpenTickets.name) WHERE due_at < \(P))", [.text(now.timestamp)])
+                + Fragment(" AS s WHERE \(RollupTable.lateColumn) > 0 UNION ALL SELECT \(openKeys), \(c) FROM \(OpenTickets.name) WHERE due_at < \u{1})", [.text(now.timestamp)])
         case .flagged(let f):
             let col = tallyFlags[f].flatMap(RollupTable.column) ?? "NULL"
             return Fragment("WITH \(viewName) AS (SELECT \(keys), \(col) AS \(c) FROM ") + from + Fragment(" AS s WHERE \(col) > 0)")
         case .overdueMeasured:
             // Open tickets add to the 超期 count only; NULL elsewhere, which SUM skips.
             let parts = values.filter { $0 != RollupTable.lateColumn }
-            let open = parts.map { "NULL AS \($0)" } + ["(due_at < \(P)) * \(c)"]
+            let open = parts.map { "NULL AS \($0)" } + ["(due_at < \u{1}) * \(c)"]
             return Fragment("WITH \(viewName) AS (SELECT \((["created_at"] + dims + parts).joined(separator: ", ")), \(RollupTable.lateColumn) AS \(RollupTable.overdueColumn) FROM ") + from
                 + Fragment(" AS s UNION ALL SELECT \(openKeys), \(open.joined(separator: ", ")) FROM \(OpenTickets.name))", [.text(now.timestamp)])
         }

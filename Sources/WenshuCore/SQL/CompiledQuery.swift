@@ -139,5 +139,6 @@ struct Fragment {
     }
 }
 
-/// Placeholder marker inside a Fragment.
+/// Placeholder marker inside a Fragment (written `\u{1}` inside literals: an interpolation
+/// of `P` would build the string at run time).
 let P = "\u{1}"

@@ -126,7 +126,7 @@ public struct SQLCompiler: Sendable {
             let g = grouped(p, keys: [d.column])
             let c = d.column
             b.append(Fragment("WITH g AS (") + g.fragment + Fragment("), r AS (SELECT \(c), v, \(dialect.rowNumber(partitionBy: nil, orderBy: "v DESC, \(c)")) AS a, \(dialect.rowNumber(partitionBy: nil, orderBy: "v ASC, \(c)")) AS b FROM g) "))
-            b.append(Fragment("SELECT \(c), v, board FROM (SELECT \(c), v, \(dialect.selectedText(P)) AS board, 0 AS s, a AS k FROM r WHERE a <= \(P) UNION ALL SELECT \(c), v, \(dialect.selectedText(P)) AS board, 1 AS s, b AS k FROM r WHERE b <= \(P)) AS t ORDER BY s, k",
+            b.append(Fragment("SELECT \(c), v, board FROM (SELECT \(c), v, \(dialect.selectedText(P)) AS board, 0 AS s, a AS k FROM r WHERE a <= \u{1} UNION ALL SELECT \(c), v, \(dialect.selectedText(P)) AS board, 1 AS s, b AS k FROM r WHERE b <= \u{1}) AS t ORDER BY s, k",
                               [.text("前\(n)"), .integer(Int64(n)), .text("后\(n)"), .integer(Int64(n))]))
             columns = [d.label, plan.metric.label, "榜"]; kinds = [.text, plan.metric.kind, .text]
         case .warnings:
@@ -138,7 +138,7 @@ public struct SQLCompiler: Sendable {
             let o = outer.column, i = inner.column
             let ord = plan.ascending ? "v ASC, \(i)" : "v DESC, \(i)"
             b.append(Fragment("WITH g AS (") + g.fragment + Fragment("), r AS (SELECT \(o), \(i), v, \(dialect.rowNumber(partitionBy: o, orderBy: ord)) AS rn FROM g) "))
-            b.append(Fragment("SELECT \(o), \(i), v FROM r WHERE rn <= \(P) ORDER BY \(o), rn", [.integer(Int64(n))]))
+            b.append(Fragment("SELECT \(o), \(i), v FROM r WHERE rn <= \u{1} ORDER BY \(o), rn", [.integer(Int64(n))]))
             columns = [outer.label, inner.label, plan.metric.label]; kinds = [.text, .text, plan.metric.kind]
         }
         return CompiledQuery(sql: b.sql, params: b.params, columns: columns, kinds: kinds)
@@ -151,14 +151,14 @@ public struct SQLCompiler: Sendable {
         var conds = conditions(plan) + keys.map { Fragment("\($0) IS NOT NULL") }
         if plan.metric == .repeatCallers {
             var f = Fragment("SELECT \(keyList), COUNT(*) AS v FROM (SELECT \(keyList), caller FROM tickets") + whereClause(conds)
-            f = f + Fragment(" GROUP BY \(keyList), caller HAVING COUNT(*) >= \(P)", [.integer(Int64(plan.callerMin))]) + Fragment(") AS c GROUP BY \(keyList)")
+            f = f + Fragment(" GROUP BY \(keyList), caller HAVING COUNT(*) >= \u{1}", [.integer(Int64(plan.callerMin))]) + Fragment(") AS c GROUP BY \(keyList)")
             return (f + havingClause(plan), [], [])
         }
         // One average measure alone ranks only the groups that have closed tickets.
         // (A rollup keeps every group and drops those without a closed ticket in HAVING.)
         var groupConds: [Fragment] = []
         if plan.measures == [.avgHours] {
-            if rollup == nil { conds.append(Fragment("status = \(P)", [SQLCompiler.closed])) } else { groupConds.append(tally(.closed) + Fragment(" > 0")) }
+            if rollup == nil { conds.append(Fragment("status = \u{1}", [SQLCompiler.closed])) } else { groupConds.append(tally(.closed) + Fragment(" > 0")) }
         }
         var f = Fragment("SELECT \(keyList), ") + measureList(plan)
         var extra: [String] = [], extraKinds: [ColumnKind] = []
@@ -173,7 +173,7 @@ public struct SQLCompiler: Sendable {
 
     /// Callers with at least `callerMin` tickets, counted overall (key nil) or per key.
     private func repeatCallerCount(_ plan: QueryPlan, key: String?) -> Fragment {
-        let min = Fragment(" HAVING COUNT(*) >= \(P)", [.integer(Int64(plan.callerMin))])
+        let min = Fragment(" HAVING COUNT(*) >= \u{1}", [.integer(Int64(plan.callerMin))])
         guard let key else {
             return Fragment("SELECT COUNT(*) AS v FROM (SELECT caller FROM tickets") + whereClause(conditions(plan)) + Fragment(" GROUP BY caller") + min + Fragment(") AS c")
         }
@@ -200,7 +200,7 @@ public struct SQLCompiler: Sendable {
                 : (plan.metric == .repeatCallers ? Fragment("COUNT(*)") : measure(index.map { plan.measures[$0] } ?? plan.metric, plan))
             if h.comparison == .notNull { parts.append(subject + Fragment(" IS NOT NULL")); continue }
             let value: DBValue = h.metric.isCount && h.value == h.value.rounded() && abs(h.value) < 1e15 ? .integer(Int64(h.value)) : .real(h.value)
-            parts.append(subject + Fragment(" \(h.comparison.sql) \(P)", [value]))
+            parts.append(subject + Fragment(" \(h.comparison.sql) \u{1}", [value]))
         }
         guard let first = parts.first else { return Fragment("") }
         return parts.dropFirst().reduce(Fragment(" HAVING ") + first) { $0 && $1 }
@@ -208,7 +208,7 @@ public struct SQLCompiler: Sendable {
 
     private func namedOrder(_ d: Dimension, _ values: [String]) -> Fragment {
         var f = Fragment("CASE \(d.column)")
-        for (i, v) in values.enumerated() { f = f + Fragment(" WHEN \(P) THEN \(i + 1)", [.text(v)]) }
+        for (i, v) in values.enumerated() { f = f + Fragment(" WHEN \u{1} THEN \(i + 1)", [.text(v)]) }
         return f + Fragment(" END")
     }
 
@@ -228,7 +228,7 @@ public struct SQLCompiler: Sendable {
     }
 
     func timeCondition(_ t: TimeRange) -> Fragment {
-        Fragment("created_at >= \(P) AND created_at < \(P)", [.text(t.start.timestamp), .text(t.end.timestamp)])
+        Fragment("created_at >= \u{1} AND created_at < \u{1}", [.text(t.start.timestamp), .text(t.end.timestamp)])
     }
 
     /// WHERE conditions of a plan: time, scope, filters, flags, content.
@@ -241,23 +241,23 @@ public struct SQLCompiler: Sendable {
         case .range(let t): c.append(timeCondition(t))
         case .none: break
         }
-        if let s = plan.scope { c.append(Fragment("\(s.level.column) = \(P)", [.text(s.name)])) }
+        if let s = plan.scope { c.append(Fragment(s.level.equalsParameter, [.text(s.name)])) }
         for f in plan.filters where !f.values.isEmpty {
             if f.values.count == 1 {
-                c.append(Fragment("\(f.dimension.column) = \(P)", [.text(f.values[0])]))
+                c.append(Fragment(f.dimension.equalsParameter, [.text(f.values[0])]))
             } else {
                 c.append(Fragment("\(f.dimension.column) IN (\(f.values.map { _ in P }.joined(separator: ", ")))", f.values.map { .text($0) }))
             }
         }
         // (A rollup view of the tickets with a flag already holds only those.)
         for f in plan.flags where f != .repeatCaller && rollup?.absorbs(f) != true { c.append(flagCondition(f)) }
-        for w in plan.content { c.append(Fragment("content LIKE \(P) ESCAPE '\\'", [.text("%" + escapeLike(w) + "%")])) }
+        for w in plan.content { c.append(Fragment("content LIKE \u{1} ESCAPE '\\'", [.text("%" + escapeLike(w) + "%")])) }
         if plan.flags.contains(.repeatCaller) {
             // The caller has enough tickets under every other condition of the question.
             var inner = plan
             inner.flags.removeAll { $0 == .repeatCaller }
             let sub = Fragment("caller IN (SELECT caller FROM tickets") + whereClause(conditions(inner, period: period))
-                + Fragment(" GROUP BY caller HAVING COUNT(*) >= \(P))", [.integer(Int64(plan.callerMin))])
+                + Fragment(" GROUP BY caller HAVING COUNT(*) >= \u{1})", [.integer(Int64(plan.callerMin))])
             c.append(sub)
         }
         return c
@@ -266,17 +266,17 @@ public struct SQLCompiler: Sendable {
     func flagCondition(_ f: Flag) -> Fragment {
         switch f {
         case .urgent: return Fragment("urgent = 1")
-        case .open: return Fragment("status <> \(P)", [SQLCompiler.closed])
-        case .closed: return Fragment("status = \(P)", [SQLCompiler.closed])
+        case .open: return Fragment("status <> \u{1}", [SQLCompiler.closed])
+        case .closed: return Fragment("status = \u{1}", [SQLCompiler.closed])
         case .overdue:
-            return Fragment("((closed_at IS NOT NULL AND closed_at > due_at) OR (closed_at IS NULL AND due_at < \(P)))", [.text(now.timestamp)])
-        case .satisfied: return Fragment("satisfaction IN (\(P), \(P))", [.text("满意"), .text("基本满意")])
-        case .unsatisfied: return Fragment("satisfaction = \(P)", [.text("不满意")])
+            return Fragment("((closed_at IS NOT NULL AND closed_at > due_at) OR (closed_at IS NULL AND due_at < \u{1}))", [.text(now.timestamp)])
+        case .satisfied: return Fragment("satisfaction IN (\u{1}, \u{1})", [.text("满意"), .text("基本满意")])
+        case .unsatisfied: return Fragment("satisfaction = \u{1}", [.text("不满意")])
         case .resolved: return Fragment("resolved = 1")
         case .unresolved: return Fragment("resolved = 0")
         case .rated: return Fragment("satisfaction IS NOT NULL")
-        case .pending: return Fragment("status = \(P)", [.text("待派单")])
-        case .inProgress: return Fragment("status = \(P)", [.text("办理中")])
+        case .pending: return Fragment("status = \u{1}", [.text("待派单")])
+        case .inProgress: return Fragment("status = \u{1}", [.text("办理中")])
         case .workday: return Fragment("\(dialect.dayOfWeek("created_at")) NOT IN ('0', '6')")
         case .weekend: return Fragment("\(dialect.dayOfWeek("created_at")) IN ('0', '6')")
         case .repeatCaller: return Fragment("1 = 1")
@@ -286,7 +286,7 @@ public struct SQLCompiler: Sendable {
     func shareCondition(_ ts: [QueryPlan.ShareTarget]) -> Fragment {
         let parts = ts.map { t -> Fragment in
             switch t {
-            case .filter(let d, let v): return Fragment("\(d.column) = \(P)", [.text(v)])
+            case .filter(let d, let v): return Fragment("\(d.column) = \u{1}", [.text(v)])
             case .flag(let f): return flagCondition(f)
             }
         }
@@ -347,7 +347,7 @@ public struct SQLCompiler: Sendable {
         case .closedCount: return alone ? count(nil) : count(.closed)
         case .overdueCount: return alone ? count(nil) : count(.overdue)
         case .perDay, .perMonth:
-            return count(nil) + Fragment(" * 1.0 / \(P)", [.integer(Int64(max(1, plan.divisor ?? 1)))])
+            return count(nil) + Fragment(" * 1.0 / \u{1}", [.integer(Int64(max(1, plan.divisor ?? 1)))])
         case .closeRate: return rate(.closed, nil)
         case .onTimeRate: return rate(.onTime, .closed)
         case .satisfactionRate: return rate(.satisfied, .rated)
@@ -356,7 +356,7 @@ public struct SQLCompiler: Sendable {
         case .overdueRate: return rate(.overdue, nil)
         case .avgHours:
             if let r = rollup { return r.averageHours(within: p) }
-            var cond = Fragment("status = \(P)", [SQLCompiler.closed])
+            var cond = Fragment("status = \u{1}", [SQLCompiler.closed])
             if let p { cond = Fragment("(") + p + Fragment(") AND ") + cond }
             return Fragment("AVG(CASE WHEN ") + cond + Fragment(" THEN \(dialect.hoursBetween("created_at", "closed_at")) END)")
         }
@@ -368,8 +368,8 @@ public struct SQLCompiler: Sendable {
     /// The row condition of an additive part of a measure, on `tickets`.
     func tallyCondition(_ t: Tally) -> Fragment {
         switch t {
-        case .closed: return Fragment("status = \(P)", [SQLCompiler.closed])
-        case .onTime: return Fragment("status = \(P) AND closed_at <= due_at", [SQLCompiler.closed])
+        case .closed: return Fragment("status = \u{1}", [SQLCompiler.closed])
+        case .onTime: return Fragment("status = \u{1} AND closed_at <= due_at", [SQLCompiler.closed])
         case .satisfied: return flagCondition(.satisfied)
         case .unsatisfied: return flagCondition(.unsatisfied)
         case .rated: return flagCondition(.rated)
@@ -396,5 +396,23 @@ public struct SQLCompiler: Sendable {
     func shareSum(_ ts: [QueryPlan.ShareTarget]) -> Fragment {
         if let r = rollup { return r.shareSum(ts, condition: shareCondition(ts)) }
         return countIf(shareCondition(ts))
+    }
+}
+
+extension Dimension {
+    /// `column = ?` as a literal: conditions are made for every statement, and an
+    /// interpolation builds its string each time.
+    var equalsParameter: String {
+        switch self {
+        case .district: return "district = \u{1}"
+        case .street: return "street = \u{1}"
+        case .community: return "community = \u{1}"
+        case .department: return "department = \u{1}"
+        case .channel: return "channel = \u{1}"
+        case .kind: return "kind = \u{1}"
+        case .category: return "category = \u{1}"
+        case .subcategory: return "subcategory = \u{1}"
+        case .caller: return "caller = \u{1}"
+        }
     }
 }
