@@ -25,7 +25,7 @@ public struct SQLCompiler: Sendable {
             if plan.metric == .repeatCallers {
                 b.append(repeatCallerCount(plan, key: nil))
             } else {
-                b.append(Fragment("SELECT ") + measureList(plan) + Fragment(" FROM \(table)") + whereClause(conditions(plan)))
+                b.append(Fragment("SELECT ") + measureList(plan) + Fragment(" FROM ") + Fragment(table) + whereClause(conditions(plan)))
             }
             columns = measureCols; kinds = measureKinds
         case .group(let d):
@@ -44,7 +44,7 @@ public struct SQLCompiler: Sendable {
             if plan.metric == .repeatCallers {
                 b.append(repeatCallerCount(plan, key: label))
             } else {
-                b.append(Fragment("SELECT \(label) AS g, ") + measureList(plan) + Fragment(" FROM \(table)") + whereClause(conditions(plan)))
+                b.append(Fragment("SELECT \(label) AS g, ") + measureList(plan) + Fragment(" FROM ") + Fragment(table) + whereClause(conditions(plan)))
                 b.raw(" GROUP BY g")
             }
             if case .periodRank = plan.shape {
@@ -57,8 +57,8 @@ public struct SQLCompiler: Sendable {
         case .compare:
             let prev = plan.previous ?? plan.time ?? TimeRange(now.day, now.day.adding(days: 1))
             let m = plan.metric
-            var cur = Fragment("WITH x AS (SELECT (SELECT ") + measure(m, plan) + Fragment(" FROM \(table)")
-            cur = cur + whereClause(conditions(plan)) + Fragment(") AS cur, (SELECT ") + measure(m, plan) + Fragment(" FROM \(table)")
+            var cur = Fragment("WITH x AS (SELECT (SELECT ") + measure(m, plan) + Fragment(" FROM ") + Fragment(table)
+            cur = cur + whereClause(conditions(plan)) + Fragment(") AS cur, (SELECT ") + measure(m, plan) + Fragment(" FROM ") + Fragment(table)
             cur = cur + whereClause(conditions(plan, period: .range(prev))) + Fragment(") AS prev) ")
             b.append(cur)
             b.raw("SELECT cur, prev, cur - prev AS delta, CASE WHEN prev = 0 THEN NULL ELSE \(dialect.real("(cur - prev)")) / prev END AS change_rate FROM x")
@@ -84,7 +84,7 @@ public struct SQLCompiler: Sendable {
         case .share(let d?):
             let base = conditions(plan)
             let all = tally(nil)
-            b.append(Fragment("SELECT \(d.column), ") + all + Fragment(" AS n, ") + Fragment(dialect.real(all.sql), all.params) + Fragment(" / (SELECT ") + all + Fragment(" FROM \(table)") + whereClause(base) + Fragment(") AS share FROM \(table)"))
+            b.append(Fragment("SELECT \(d.column), ") + all + Fragment(" AS n, ") + Fragment(dialect.real(all.sql), all.params) + Fragment(" / (SELECT ") + all + Fragment(" FROM ") + Fragment(table) + whereClause(base) + Fragment(") AS share FROM \(table)"))
             b.append(whereClause(base + [Fragment("\(d.column) IS NOT NULL")]))
             b.raw(" GROUP BY \(d.column) ORDER BY \(order(plan, "n", d.column))")
             limit(&b, plan.limit)
@@ -147,7 +147,7 @@ public struct SQLCompiler: Sendable {
     /// `SELECT keys, measures FROM tickets WHERE … GROUP BY keys HAVING …`: the grouped core
     /// every ranking-like layout wraps. The first measure is `v`, the others `v2`, `v3`…
     private func grouped(_ plan: QueryPlan, keys: [String]) -> (fragment: Fragment, extraColumns: [String], extraKinds: [ColumnKind]) {
-        let keyList = keys.joined(separator: ", ")
+        let keyList = keys.count == 1 ? keys[0] : keys.joined(separator: ", ")
         var conds = conditions(plan) + keys.map { Fragment("\($0) IS NOT NULL") }
         if plan.metric == .repeatCallers {
             var f = Fragment("SELECT \(keyList), COUNT(*) AS v FROM (SELECT \(keyList), caller FROM tickets") + whereClause(conds)
@@ -160,14 +160,14 @@ public struct SQLCompiler: Sendable {
         if plan.measures == [.avgHours] {
             if rollup == nil { conds.append(Fragment("status = \u{1}", [SQLCompiler.closed])) } else { groupConds.append(tally(.closed) + Fragment(" > 0")) }
         }
-        var f = Fragment("SELECT \(keyList), ") + measureList(plan)
+        var f = Fragment("SELECT ") + Fragment(keyList) + Fragment(", ") + measureList(plan)
         var extra: [String] = [], extraKinds: [ColumnKind] = []
         // A single rate also shows its denominator, so a rate from three ratings is seen as such.
         if plan.measures.count == 1, let den = denominator(plan.metric) {
             f = f + Fragment(", ") + den + Fragment(" AS base")
             extra = [denominatorLabel(plan.metric)]; extraKinds = [.count]
         }
-        f = f + Fragment(" FROM \(table)") + whereClause(conds) + Fragment(" GROUP BY \(keyList)") + havingClause(plan, groupConds)
+        f = f + Fragment(" FROM ") + Fragment(table) + whereClause(conds) + Fragment(" GROUP BY ") + Fragment(keyList) + havingClause(plan, groupConds)
         return (f, extra, extraKinds)
     }
 
