@@ -189,11 +189,8 @@ public struct QuestionParser: Sendable {
         return (base, sourceOf, tags)
     }
 
-    /// The plan meaning of one top-level unit.
-    /// Appends the plan meaning of one top-level unit (at most two slots, or a rule's list).
-    static func appendSlots(of u: Unit, to out: inout [Slot]) { appendSlots(of: u, tag: UnitTag(rawValue: u.tag), to: &out) }
-
-    /// The same, with the unit's tag already known (the chart numbers tags: no string match).
+    /// Appends the plan meaning of one top-level unit (at most two slots, or a rule's list);
+    /// `tag` is its tag as the chart numbers it (no match on the tag's name per unit).
     static func appendSlots(of u: Unit, tag: UnitTag?, to out: inout [Slot]) {
         if tag == .slot {
             if case .slots(let s) = u.sem { out += s }
