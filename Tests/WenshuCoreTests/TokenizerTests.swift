@@ -63,6 +63,19 @@ final class TokenizerTests: XCTestCase {
         }
     }
 
+    /// The byte search agrees with a plain search on words at the start, middle and end,
+    /// on words that are absent, empty, or longer than the text.
+    func testByteSearchAgreesWithPlainSearch() {
+        let texts = ["", "上个月西湖区提到电梯的投诉", "数据尚未结束。", "abcabd", "提"]
+        let words = ["", "上个月", "电梯", "投诉", "尚未结束", "abd", "abcabdx", "提到", "到提", "区提", "x"]
+        for t in texts {
+            for w in words {
+                let plain = w.isEmpty || Array(t.utf8).indices.contains { i in Array(t.utf8)[i...].starts(with: Array(w.utf8)) }
+                XCTAssertEqual(ByteSearch.occurs(w, in: t), plain, "\(w) in \(t)")
+            }
+        }
+    }
+
     /// Lexicon.fold returns text it judges already folded as it is: never wrongly.
     func testFoldShortcutMatchesFoldWidthThenLowercased() {
         var mismatches: [UInt32] = []

@@ -6,7 +6,7 @@ enum Summary {
         let body = text(p, rows: rows, now: now)
         let notes = p.notes.isEmpty ? "" : p.notes.map { "（\($0)。）" }.joined()
         var running = ""
-        if let t = p.time, t.isPartial(at: now), !body.utf8.containsSequence("尚未结束".utf8) { running = "（\(t.label)尚未结束，数据截至目前。）" }
+        if let t = p.time, t.isPartial(at: now), !ByteSearch.occurs("尚未结束", in: body) { running = "（\(t.label)尚未结束，数据截至目前。）" }
         return body + notes + running
     }
 
@@ -126,16 +126,5 @@ enum Summary {
     /// 「工单量 312件、满意率 85.3%」 for several measures of one row.
     private static func measuresText(_ ms: [Metric], _ values: ArraySlice<DBValue>) -> String {
         zip(ms, values).map { m, v in ms.count > 1 ? "\(m.label) \(Describe.value(v, m))" : Describe.value(v, m) }.joined(separator: "、")
-    }
-}
-
-extension Sequence where Element: Equatable {
-    /// Whether `other` occurs in this sequence (UTF-8 bytes here: no Foundation string search).
-    func containsSequence(_ other: some Collection<Element>) -> Bool {
-        let a = Array(self), b = Array(other)
-        guard !b.isEmpty else { return true }
-        guard a.count >= b.count else { return false }
-        for i in 0...(a.count - b.count) where a[i] == b[0] && a[i..<(i + b.count)].elementsEqual(b) { return true }
-        return false
     }
 }

@@ -19,7 +19,8 @@ public struct Grammar: Sendable {
                     if t.isEmpty || t.hasPrefix("#") { continue }
                     let cols = t.split(separator: "\t", maxSplits: 2).map { $0.trimmingCharacters(in: .whitespaces) }
                     guard cols.count >= 2 else { throw GrammarError("\(f):\(i + 1): 需要 `名字<TAB>正则[<TAB>必含词…]`") }
-                    let needs = cols.count > 2 ? cols[2].split(separator: " ").map(String.init) : []
+                    // Folded as the text they are looked for in is (as rule literals are).
+                    let needs = cols.count > 2 ? cols[2].split(separator: " ").map { Lexicon.fold(String($0)) } : []
                     patterns[cols[0]] = try Regex(cols[1], needsAnyOf: needs)
                 }
             }

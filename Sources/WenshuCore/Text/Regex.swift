@@ -1,7 +1,4 @@
 import CPCRE2
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A PCRE2 pattern compiled (with JIT where available) once and reused.
 /// Offsets are UTF-8 byte offsets into the subject.
@@ -63,7 +60,7 @@ public final class Regex: @unchecked Sendable {
     private func mayMatch(_ subject: UnsafeBufferPointer<UInt8>) -> Bool {
         if subject.count < minLength { return false }
         if !needs.isEmpty, let base = subject.baseAddress {
-            guard needs.contains(where: { w in Regex.occurs(w, in: UnsafeBufferPointer(start: base, count: subject.count)) }) else { return false }
+            guard needs.contains(where: { w in ByteSearch.occurs(w, in: UnsafeBufferPointer(start: base, count: subject.count)) }) else { return false }
         }
         guard let set = firstBytes else { return true }
         // Through a pointer: no bounds check per byte (a question is tried by every pattern).
@@ -71,21 +68,6 @@ public final class Regex: @unchecked Sendable {
             for b in subject where bits[Int(b >> 3)] & (1 << (b & 7)) != 0 { return true }
             return false
         }
-    }
-
-    /// Whether `word` occurs in `text`: memchr to each place its last byte occurs, then
-    /// memcmp (the last byte of a Chinese word is a continuation byte, far rarer in Chinese
-    /// text than a lead byte).
-    static func occurs(_ word: [UInt8], in text: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let anchor = word.last, let base = text.baseAddress, word.count <= text.count else { return word.isEmpty }
-        let k = word.count - 1
-        var from = k
-        while from < text.count, let hit = memchr(base + from, Int32(anchor), text.count - from) {
-            let end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            if word.withUnsafeBytes({ w in w.baseAddress.map { memcmp(base + end - k, $0, k) } }) == 0 { return true }
-            from = end + 1
-        }
-        return false
     }
 
     deinit { pcre2_code_free_8(code) }
